@@ -1,0 +1,1 @@
+"""Client Service bot: settings, the app factory, domain services, texts and the outbox."""

@@ -1,0 +1,194 @@
+"""The one factory that builds the app from `Settings`: `run`, the tests, the demo and the
+benchmarks all call `build_app`, so they exercise the same wiring."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.types import BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from aiogram_dialog import setup_dialogs
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from bot.commands import commands_for, group_commands
+from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
+from bot.outbox import OutboxSender
+from bot.ratelimit import SendLimiter
+from bot.scheduler import build_scheduler
+from bot.services import access, links
+from bot.services.notify import OUTBOX_WRITTEN
+from bot.services.reminders import ReminderRegistry
+from bot.settings import TELEGRAM_API_BASE, Settings
+from bot.texts import Texts
+from db.engine import create_engine, create_session_factory
+from db.fsm_storage import DatabaseStorage
+from db.migrate import upgrade
+from handlers import errors, get_routers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    texts: Texts
+    bot: Bot
+    dispatcher: Dispatcher
+    sender: OutboxSender
+    scheduler: AsyncIOScheduler
+    reminders: ReminderRegistry
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    async def prepare(self) -> None:
+        """Migrate the database and seed what the bot needs (done on every start)."""
+        await upgrade(self.engine)
+        async with self.sessions() as session:
+            await links.seed(session)
+            await access.bootstrap_cs_team(session, self.settings.cs_team_ids)
+
+    async def close(self) -> None:
+        await self.sender.stop()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.bot.session.close()
+        await self.dispatcher.storage.close()
+        await self.engine.dispose()
+
+
+def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
+    texts = Texts("ru", tz=settings.tz)
+    engine = create_engine(settings.database_url)
+    sender_ref: list[OutboxSender] = []
+
+    def wake_sender() -> None:
+        for sender in sender_ref:
+            sender.wake()
+
+    sessions = _session_factory(engine, on_outbox_commit=wake_sender)
+    if bot is None:
+        bot = build_bot(settings)
+    sender = OutboxSender(
+        bot,
+        sessions,
+        SendLimiter(
+            global_per_second=settings.outbox_global_per_second,
+            group_per_minute=settings.outbox_group_per_minute,
+            chat_per_second=settings.outbox_chat_per_second,
+        ),
+        poll_interval=settings.outbox_poll_interval,
+        max_backoff=settings.outbox_max_backoff,
+    )
+    sender_ref.append(sender)
+    registry = ReminderRegistry()
+    scheduler = build_scheduler(settings, sessions, registry)
+    dispatcher = Dispatcher(
+        storage=_storage(settings, sessions),
+        settings=settings,
+        texts=texts,
+        sessions=sessions,
+        reminders=registry,
+        outbox=sender,
+    )
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessions))
+    dispatcher.update.outer_middleware(EmployeeMiddleware())
+    dispatcher.include_routers(*get_routers())
+    errors.register(dispatcher)
+    setup_dialogs(dispatcher)
+    app = App(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        texts=texts,
+        bot=bot,
+        dispatcher=dispatcher,
+        sender=sender,
+        scheduler=scheduler,
+        reminders=registry,
+    )
+    dispatcher["app"] = app
+    dispatcher.startup.register(_on_startup)
+    dispatcher.shutdown.register(_on_shutdown)
+    return app
+
+
+def build_bot(settings: Settings) -> Bot:
+    assert settings.bot_token is not None
+    session = AiohttpSession()
+    if settings.telegram_api_base.rstrip("/") != TELEGRAM_API_BASE:
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
+        )
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def _session_factory(
+    engine: AsyncEngine, *, on_outbox_commit: Any
+) -> async_sessionmaker[AsyncSession]:
+    class AppSession(Session):
+        """Wakes the outbox sender when a transaction that wrote to the outbox commits."""
+
+    @event.listens_for(AppSession, "after_commit")
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            on_outbox_commit()
+
+    @event.listens_for(AppSession, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(OUTBOX_WRITTEN, None)
+
+    return create_session_factory(engine, AppSession)
+
+
+def _storage(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
+        )
+    return DatabaseStorage(sessions)
+
+
+async def _on_startup(bot: Bot, app: App) -> None:
+    await app.prepare()
+    await _set_menus(bot, app)
+    app.sender.start()
+    app.scheduler.start()
+    log.info("bot started")
+
+
+async def _set_menus(bot: Bot, app: App) -> None:
+    """The command menus of unknown users and of the CS group; a known user gets his on /start."""
+    texts = app.texts
+    try:
+        await bot.set_my_commands(commands_for(None, texts), scope=BotCommandScopeAllPrivateChats())
+        if app.settings.cs_chat_id is not None:
+            await bot.set_my_commands(
+                group_commands(texts), scope=BotCommandScopeChat(chat_id=app.settings.cs_chat_id)
+            )
+    except TelegramAPIError as error:  # a menu is a convenience: never a reason not to start
+        log.warning("command menus not set: %s", error)
+
+
+async def _on_shutdown(app: App) -> None:
+    await app.sender.stop()
+    if app.scheduler.running:
+        app.scheduler.shutdown(wait=False)
+    log.info("bot stopped")

@@ -1,0 +1,27 @@
+"""Typed callback data, all in one place: short prefixes, ids not payloads (64-byte limit)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class AccessAsk(CallbackData, prefix="aa"):
+    """An unknown user asks for access."""
+
+
+class AccessStep(StrEnum):
+    LIST = "l"
+    PICK = "p"
+    REJECT = "r"
+    BACK = "b"
+
+
+class AccessDecision(CallbackData, prefix="ad"):
+    """CS deals with an access request in the group."""
+
+    step: AccessStep
+    request_id: int
+    employee_id: int = 0
+    page: int = 0

@@ -1,0 +1,90 @@
+"""Inline keyboards built by the bot (dialogs build theirs with aiogram-dialog widgets)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import AccessAsk, AccessDecision, AccessStep
+from bot.texts import Texts
+from db.models import Employee, LinkItem
+
+PAGE_SIZE = 8
+
+
+def ask_access(texts: Texts) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=texts("btn-access-ask"), callback_data=AccessAsk().pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def access_request(request_id: int, texts: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts("btn-access-pick"),
+        callback_data=AccessDecision(step=AccessStep.LIST, request_id=request_id),
+    )
+    builder.button(
+        text=texts("btn-access-reject"),
+        callback_data=AccessDecision(step=AccessStep.REJECT, request_id=request_id),
+    )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def access_candidates(
+    request_id: int, entries: Sequence[Employee], page: int, texts: Texts
+) -> InlineKeyboardMarkup:
+    """A page of roster entries to bind the applicant to, with paging and «Отклонить»."""
+    pages = max(1, (len(entries) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    builder = InlineKeyboardBuilder()
+    for employee in entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
+        label = employee.full_name
+        if employee.groups:
+            label = f"{label} · {employee.group_names}"
+        builder.row(
+            InlineKeyboardButton(
+                text=label[:60],
+                callback_data=AccessDecision(
+                    step=AccessStep.PICK, request_id=request_id, employee_id=employee.id, page=page
+                ).pack(),
+            )
+        )
+    nav = []
+    if page > 0:
+        nav.append(_access_page(request_id, page - 1, "◀"))
+    if pages > 1:
+        nav.append(_access_page(request_id, page, f"{page + 1}/{pages}"))
+    if page < pages - 1:
+        nav.append(_access_page(request_id, page + 1, "▶"))
+    if nav:
+        builder.row(*nav)
+    builder.row(
+        InlineKeyboardButton(
+            text=texts("btn-back"),
+            callback_data=AccessDecision(step=AccessStep.BACK, request_id=request_id).pack(),
+        ),
+        InlineKeyboardButton(
+            text=texts("btn-access-reject"),
+            callback_data=AccessDecision(step=AccessStep.REJECT, request_id=request_id).pack(),
+        ),
+    )
+    return builder.as_markup()
+
+
+def _access_page(request_id: int, page: int, text: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text,
+        callback_data=AccessDecision(step=AccessStep.LIST, request_id=request_id, page=page).pack(),
+    )
+
+
+def link_buttons(links: Sequence[LinkItem]) -> InlineKeyboardMarkup | None:
+    rows = [
+        [InlineKeyboardButton(text=link.title, url=link.url)]
+        for link in links
+        if not link.url.startswith("mailto:")
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

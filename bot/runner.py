@@ -1,0 +1,70 @@
+"""What the CLI sub-commands do, on top of the app factory."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from bot.app import build_app
+from bot.services import roster
+from bot.settings import Settings
+from bot.texts import Texts
+from db.engine import create_engine, create_session_factory
+from db.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+async def run(settings: Settings) -> int:
+    app = build_app(settings)
+    try:
+        await app.dispatcher.start_polling(
+            app.bot,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+            handle_signals=True,
+        )
+    finally:
+        await app.close()
+    return 0
+
+
+async def migrate(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print("Миграции применены / migrations applied")
+    return 0
+
+
+async def import_roster(settings: Settings, path: Path) -> int:
+    texts = Texts("ru", tz=settings.tz)
+    if not path.is_file():
+        print(f"Нет файла / no such file: {path}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with create_session_factory(engine)() as session:
+            result = await roster.import_roster(session, path.read_bytes(), path.name)
+    except roster.RosterInvalid as invalid:
+        for error in invalid.errors:
+            reason = texts(error.key, **error.args)
+            line = texts("roster-line", line=error.line, reason=reason) if error.line else reason
+            print(line, file=sys.stderr)
+        print(texts("roster-rejected", count=len(invalid.errors)), file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(
+        texts(
+            "roster-imported",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            groups=result.groups_created,
+        )
+    )
+    return 0

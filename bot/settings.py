@@ -1,0 +1,82 @@
+"""Configuration from the environment or `.env` (DESIGN §11).
+
+Durations are `timedelta` fields: they accept a number of seconds (`ACK_SLA=86400`) or an
+ISO 8601 duration (`RECHECK_AFTER=P30D`), so tests can run a whole lifecycle in seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_BASE = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    telegram_api_base: str = TELEGRAM_API_BASE
+    database_url: str = "sqlite+aiosqlite:///data/bot.db"
+    cs_chat_id: int | None = None
+    cs_team_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    timezone: str = "Europe/Moscow"
+    log_level: str = "INFO"
+
+    # Forum topics of the CS group (0 = post to the group itself).
+    cs_cases_thread_id: int = 0
+    cs_appeals_thread_id: int = 0
+    cs_requests_thread_id: int = 0
+    cs_access_thread_id: int = 0
+
+    # Case track (DESIGN §2, §3).
+    ack_sla: timedelta = timedelta(hours=24)
+    recheck_after: timedelta = timedelta(days=30)
+    recheck_notice: timedelta = timedelta(days=3)
+    repeat_window: timedelta = timedelta(days=60)
+    appeal_window: timedelta = timedelta(days=5)
+    appeal_sla: timedelta = timedelta(days=3)
+    request_sla: timedelta = timedelta(days=1)
+
+    # Machinery.
+    reminder_sweep_interval: timedelta = timedelta(seconds=30)
+    outbox_poll_interval: timedelta = timedelta(seconds=1)
+    outbox_global_per_second: int = 30
+    outbox_group_per_minute: int = 20
+    outbox_chat_per_second: int = 1
+    outbox_max_backoff: timedelta = timedelta(minutes=5)
+    redis_url: str | None = None
+
+    @field_validator("cs_team_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone, with the name in the message
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def missing_for_run(self) -> list[str]:
+        """Names of the settings the bot cannot run without."""
+        missing = []
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            missing.append("BOT_TOKEN")
+        if self.cs_chat_id is None:
+            missing.append("CS_CHAT_ID")
+        return missing

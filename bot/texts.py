@@ -1,0 +1,81 @@
+"""The text catalogue: Fluent files under `bot/locales/`, Russian first.
+
+Arguments are HTML-escaped unless wrapped in `Html`, so user text can never break a message
+or inject markup; numbers are shown without digit grouping (#1234, not #1 234); a datetime
+is shown as dd.mm.yyyy HH:MM in TIMEZONE and a date as dd.mm.yyyy.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
+
+from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime.types import fluent_number
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+
+
+class Html(str):
+    """Trusted markup built by the bot itself: inserted as is."""
+
+    __slots__ = ()
+
+
+def quote(value: object) -> str:
+    return html.escape(str(value), quote=False)
+
+
+class Texts:
+    def __init__(self, locale: str = "ru", tz: tzinfo = UTC) -> None:
+        self.tz = tz
+        self._bundle = FluentBundle([locale], use_isolating=False)
+        files = sorted((LOCALES_DIR / locale).glob("*.ftl"))
+        if not files:
+            raise FileNotFoundError(f"no .ftl files for locale {locale!r} in {LOCALES_DIR}")
+        for path in files:
+            self._bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
+
+    def has(self, key: str) -> bool:
+        return self._bundle.has_message(key)
+
+    def __call__(self, key: str, **args: object) -> str:
+        if not self._bundle.has_message(key):
+            raise KeyError(f"no text {key!r} in the catalogue")
+        message = self._bundle.get_message(key)
+        if message.value is None:
+            raise KeyError(f"text {key!r} has no value")
+        text, errors = self._bundle.format_pattern(message.value, self._prepare(args, self.tz))
+        if errors:
+            raise ValueError(f"text {key!r}: {errors}")
+        return str(text)
+
+    def date(self, value: datetime | date) -> str:
+        """dd.mm.yyyy in TIMEZONE (DESIGN §12)."""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz)
+        return value.strftime("%d.%m.%Y")
+
+    def datetime(self, value: datetime) -> str:
+        return value.astimezone(self.tz).strftime("%d.%m.%Y %H:%M")
+
+    @staticmethod
+    def _prepare(args: dict[str, object], tz: tzinfo) -> dict[str, object]:
+        prepared: dict[str, object] = {}
+        for name, value in args.items():
+            if value is None:
+                prepared[name] = ""
+            elif isinstance(value, bool):
+                prepared[name] = "да" if value else "нет"
+            elif isinstance(value, int):
+                prepared[name] = fluent_number(value, useGrouping=False)
+            elif isinstance(value, datetime):
+                prepared[name] = value.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+            elif isinstance(value, date):
+                prepared[name] = value.strftime("%d.%m.%Y")
+            elif isinstance(value, Html):
+                prepared[name] = str(value)
+            else:
+                prepared[name] = quote(value)
+        return prepared

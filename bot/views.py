@@ -1,0 +1,37 @@
+"""Rendering domain objects into message text (safe HTML from the catalogue)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+
+from bot import keyboards
+from bot.texts import Html, Texts
+from db.models import Employee, LinkItem
+
+
+def standards(links: Sequence[LinkItem], texts: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
+    lines = []
+    for link in links:
+        key = "standards-line-mail" if link.url.startswith("mailto:") else "standards-line"
+        lines.append(
+            texts(
+                key,
+                title=link.title,
+                note=f" ({link.note})" if link.note else "",
+                address=link.url.removeprefix("mailto:"),
+                updated=link.updated_at,
+            )
+        )
+    body = "\n".join(lines) if lines else texts("standards-empty")
+    return texts("standards", lines=Html(body)), keyboards.link_buttons(links)
+
+
+def employee_card(employee: Employee, texts: Texts) -> str:
+    lines = [texts("employee-card", name=employee.full_name, role=texts(f"role-{employee.role}"))]
+    if employee.groups:
+        lines.append(texts("employee-card-groups", groups=employee.group_names))
+    if employee.position:
+        lines.append(texts("employee-card-position", position=employee.position))
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""Engine and session factory.
+
+SQLite is set up for a bot that writes from several tasks at once: WAL (readers never block
+the writer), foreign keys on, a busy timeout, and write transactions that BEGIN IMMEDIATE so
+that two writers queue on the lock instead of failing with "database is locked" when a
+deferred transaction tries to upgrade its read lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_IMMEDIATE = "begin_immediate"
+
+
+def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+    url = make_url(database_url)
+    is_sqlite = url.get_backend_name() == "sqlite"
+    connect_args: dict[str, Any] = {}
+    if is_sqlite:
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
+    engine = create_async_engine(url, echo=echo, connect_args=connect_args)
+    if is_sqlite:
+        _set_up_sqlite(engine)
+    return engine
+
+
+def _set_up_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when a transaction begins (see on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(_IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def create_session_factory(
+    engine: AsyncEngine, session_class: type[Session] = Session
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit and flush only when told to."""
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, sync_session_class=session_class
+    )
+
+
+@asynccontextmanager
+async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """One write unit of work: begins IMMEDIATE on SQLite, commits on success, rolls back on error.
+
+    A read transaction the session may hold (from earlier lookups in the same update) is ended
+    first, so the write starts from a fresh snapshot and takes the write lock up front.
+    """
+    if session.in_transaction():
+        await session.commit()
+    await session.connection(execution_options={_IMMEDIATE: True})
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()

@@ -1,0 +1,41 @@
+"""Applying the Alembic migrations from code (the CLI, the app start, the tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import migrations
+
+MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    await _run(engine, lambda cfg: command.upgrade(cfg, revision))
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    await _run(engine, lambda cfg: command.downgrade(cfg, revision))
+
+
+async def _run(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+
+    def run(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        action(config)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)

@@ -1,0 +1,227 @@
+"""Typed SQLAlchemy models. Every datetime is stored in UTC (`UTCDateTime`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+class Role(StrEnum):
+    CS = "cs"
+    LEAD = "lead"
+    MANAGER = "manager"
+
+
+employee_groups = Table(
+    "employee_groups",
+    Base.metadata,
+    Column("employee_id", ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("working_groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class WorkingGroup(Base):
+    __tablename__ = "working_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[Employee]] = relationship(
+        secondary=employee_groups, back_populates="groups", lazy="raise"
+    )
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[Role] = mapped_column(String(16))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # Stored lower-case and without "@"; Telegram usernames are case-insensitive.
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    groups: Mapped[list[WorkingGroup]] = relationship(
+        secondary=employee_groups,
+        back_populates="members",
+        lazy="selectin",
+        order_by="WorkingGroup.name",
+    )
+
+    @property
+    def group_ids(self) -> set[int]:
+        return {group.id for group in self.groups}
+
+    @property
+    def group_names(self) -> str:
+        return ", ".join(group.name for group in self.groups)
+
+
+class AccessRequestState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class AccessRequest(Base):
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    telegram_name: Mapped[str] = mapped_column(String(300))
+    username: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[AccessRequestState] = mapped_column(
+        String(16), default=AccessRequestState.PENDING
+    )
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    employee: Mapped[Employee | None] = relationship(foreign_keys=[employee_id], lazy="selectin")
+    decided_by: Mapped[Employee | None] = relationship(
+        foreign_keys=[decided_by_id], lazy="selectin"
+    )
+
+
+class LinkItem(Base):
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Seeded links keep their key so a re-seed never duplicates them; added ones have none.
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(1000))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+
+
+class ReminderState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    state: Mapped[ReminderState] = mapped_column(
+        String(16), default=ReminderState.PENDING, index=True
+    )
+    # What the reminder is about ("case:12"), so closing the case can cancel its reminders.
+    subject: Mapped[str] = mapped_column(String(64), default="", index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fired_at: Mapped[datetime | None]
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """A notification to a chat, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_queue", "state", "chat_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    file_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The earlier message this one edits or replies to; its message_id is known once sent.
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    # What the message shows ("case:12:group"), so a later change can edit it.
+    subject: Mapped[str] = mapped_column(String(64), default="", index=True)
+    state: Mapped[OutboxState] = mapped_column(String(16), default=OutboxState.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    target: Mapped[OutboxMessage | None] = relationship(remote_side=[id], lazy="raise")
+
+
+class BlockedChat(Base):
+    """A chat that refused the bot for good (a user blocked it): nothing more is sent there."""
+
+    __tablename__ = "blocked_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    blocked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class FsmRecord(Base):
+    """aiogram FSM storage row: the dialog state and data of one user in one chat."""
+
+    __tablename__ = "fsm_states"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,19 @@
+"""aiogram routers, one per feature. Thin: parse input, call a service, render."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import access, common, fallback, links, standards, start
+
+
+def get_routers() -> list[Router]:
+    """The routers in the order they must see updates (dialog escapes first, fallbacks last)."""
+    return [
+        common.router,
+        start.router,
+        access.router,
+        standards.router,
+        links.router,
+        fallback.router,
+    ]

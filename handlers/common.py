@@ -1,0 +1,27 @@
+"""/cancel: leaves any dialog, plain FSM or aiogram-dialog, from any step."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from aiogram_dialog import DialogManager
+
+from bot.texts import Texts
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+
+
+@router.message(Command("cancel"))
+async def cancel(
+    message: Message, state: FSMContext, dialog_manager: DialogManager, texts: Texts
+) -> None:
+    had_dialog = dialog_manager.has_context()
+    if had_dialog:
+        await dialog_manager.reset_stack()
+    if await state.get_state() is not None:
+        await state.clear()
+        had_dialog = True
+    await message.answer(texts("cancelled" if had_dialog else "nothing-to-cancel"))

@@ -1,0 +1,36 @@
+"""What nobody else handled: a stale or foreign button, an unknown command, stray text.
+
+A button press always gets a short answer, never silence (DESIGN §12).
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.commands import ROLE_COMMANDS
+from bot.texts import Texts
+from db.models import Employee
+
+router = Router(name=__name__)
+ALL_COMMANDS = {name for names in ROLE_COMMANDS.values() for name in names}
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery, texts: Texts) -> None:
+    await query.answer(texts("error-stale-button"), show_alert=True)
+
+
+@router.message(F.chat.type == "private", F.text.startswith("/"))
+async def unknown_command(message: Message, employee: Employee | None, texts: Texts) -> None:
+    assert message.text is not None
+    command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    if command in ALL_COMMANDS:
+        await message.answer(texts("error-command-role", command=command))
+    else:
+        await message.answer(texts("error-unknown-command"))
+
+
+@router.message(F.chat.type == "private")
+async def stray_message(message: Message, employee: Employee | None, texts: Texts) -> None:
+    await message.answer(texts("not-understood" if employee else "help-unknown"))

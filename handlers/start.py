@@ -1,0 +1,55 @@
+"""/start and /help: recognise the user and show what his role can do."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import BotCommandScopeChat, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, views
+from bot.commands import commands_for
+from bot.services import access
+from bot.texts import Html, Texts
+from db.models import Employee
+
+router = Router(name=__name__)
+
+
+@router.message(CommandStart(), F.chat.type != "private")
+async def start_in_group(message: Message, texts: Texts) -> None:
+    await message.reply(texts("start-group"))
+
+
+@router.message(CommandStart(), F.from_user)
+async def start(
+    message: Message, bot: Bot, session: AsyncSession, employee: Employee | None, texts: Texts
+) -> None:
+    assert message.from_user is not None
+    applicant = access.Applicant.from_user(message.from_user)
+    await access.user_returned(session, applicant.telegram_id)
+    if employee is None:
+        employee = await access.recognise(session, applicant)
+    scope = BotCommandScopeChat(chat_id=message.chat.id)
+    if employee is None:
+        pending = await access.pending_of(session, applicant.telegram_id)
+        if pending is not None:
+            await message.answer(texts("start-pending", date=pending.created_at))
+        else:
+            await message.answer(texts("start-unknown"), reply_markup=keyboards.ask_access(texts))
+        await bot.set_my_commands(commands_for(None, texts), scope=scope)
+        return
+    await message.answer(
+        texts(
+            "start-known",
+            name=employee.full_name,
+            card=Html(views.employee_card(employee, texts)),
+            help=Html(texts(f"help-{employee.role}")),
+        )
+    )
+    await bot.set_my_commands(commands_for(employee.role, texts), scope=scope)
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, employee: Employee | None, texts: Texts) -> None:
+    await message.answer(texts(f"help-{employee.role}" if employee else "help-unknown"))
