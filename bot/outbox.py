@@ -85,6 +85,9 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        # Chats whose send finished while the pending rows were being read: that read may
+        # still show the finished row as pending, so those chats wait for the next round.
+        self._finished: set[int] = set()
         self._task: asyncio.Task[None] | None = None
         self.stats = OutboxStats()
 
@@ -134,6 +137,7 @@ class OutboxSender:
 
         Returns the seconds until the earliest row that must wait, or None if nothing waits.
         """
+        self._finished.clear()
         async with self._sessions() as session:
             heads = {row.chat_id: row for row in await outbox_db.chat_heads(session, self._batch)}
             blocked = await outbox_db.blocked_chat_ids(session)
@@ -150,8 +154,8 @@ class OutboxSender:
             soonest = seconds if soonest is None else min(soonest, seconds)
 
         for chat_id, row in heads.items():
-            if chat_id in self._in_flight:
-                later(0.05)
+            if chat_id in self._in_flight or chat_id in self._finished:
+                later(0.0 if chat_id in self._finished else 0.05)
                 continue
             if chat_id in blocked and row.method != "setMyCommands":
                 await self._finish_failed(row, "chat blocked the bot", block=False)
@@ -188,6 +192,7 @@ class OutboxSender:
         except Exception:
             log.exception("outbox row %s: bookkeeping failed, will retry", row.id)
         finally:
+            self._finished.add(row.chat_id)
             self._in_flight.pop(row.chat_id, None)
             self._wake.set()
 

@@ -6,7 +6,6 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.app import build_app
 from bot.services import roster
 from bot.settings import Settings
 from bot.texts import Texts
@@ -17,6 +16,9 @@ log = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> int:
+    # Imported here: aiogram takes seconds to load, and `roster import` / `migrate` need none of it.
+    from bot.app import build_app
+
     app = build_app(settings)
     try:
         await app.dispatcher.start_polling(

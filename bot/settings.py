@@ -6,19 +6,36 @@ ISO 8601 duration (`RECHECK_AFTER=P30D`), so tests can run a whole lifecycle in 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_BASE = "https://api.telegram.org"
+_SECONDS = re.compile(r"\d+(\.\d+)?")
+
+
+def _seconds(value: object) -> object:
+    # pydantic reads "86400" as a malformed ISO duration; the documented form is seconds.
+    if isinstance(value, str) and _SECONDS.fullmatch(value.strip()):
+        return float(value)
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_seconds)]
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        # `BOT_TOKEN=` / `CS_CHAT_ID=` as copied from .env.example mean "not set", not "".
+        env_ignore_empty=True,
     )
 
     bot_token: SecretStr | None = None
@@ -36,21 +53,21 @@ class Settings(BaseSettings):
     cs_access_thread_id: int = 0
 
     # Case track (DESIGN §2, §3).
-    ack_sla: timedelta = timedelta(hours=24)
-    recheck_after: timedelta = timedelta(days=30)
-    recheck_notice: timedelta = timedelta(days=3)
-    repeat_window: timedelta = timedelta(days=60)
-    appeal_window: timedelta = timedelta(days=5)
-    appeal_sla: timedelta = timedelta(days=3)
-    request_sla: timedelta = timedelta(days=1)
+    ack_sla: Duration = timedelta(hours=24)
+    recheck_after: Duration = timedelta(days=30)
+    recheck_notice: Duration = timedelta(days=3)
+    repeat_window: Duration = timedelta(days=60)
+    appeal_window: Duration = timedelta(days=5)
+    appeal_sla: Duration = timedelta(days=3)
+    request_sla: Duration = timedelta(days=1)
 
     # Machinery.
-    reminder_sweep_interval: timedelta = timedelta(seconds=30)
-    outbox_poll_interval: timedelta = timedelta(seconds=1)
+    reminder_sweep_interval: Duration = timedelta(seconds=30)
+    outbox_poll_interval: Duration = timedelta(seconds=1)
     outbox_global_per_second: int = 30
     outbox_group_per_minute: int = 20
     outbox_chat_per_second: int = 1
-    outbox_max_backoff: timedelta = timedelta(minutes=5)
+    outbox_max_backoff: Duration = timedelta(minutes=5)
     redis_url: str | None = None
 
     @field_validator("cs_team_ids", mode="before")
@@ -65,7 +82,12 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone, with the name in the message
+        # ZoneInfoNotFoundError is a KeyError, which pydantic would let escape as a traceback
+        # instead of a validation error naming the field.
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
     @property

@@ -21,7 +21,7 @@ def standards(links: Sequence[LinkItem], texts: Texts) -> tuple[str, InlineKeybo
                 title=link.title,
                 note=f" ({link.note})" if link.note else "",
                 address=link.url.removeprefix("mailto:"),
-                updated=link.updated_at,
+                updated=Html(texts.date(link.updated_at)),
             )
         )
     body = "\n".join(lines) if lines else texts("standards-empty")

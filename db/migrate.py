@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
 
-MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
+# `__path__` rather than `__file__`: it is set for every kind of package install.
+MIGRATIONS_DIR = Path(next(iter(migrations.__path__))).resolve()
 
 
 def alembic_config(database_url: str) -> Config:

@@ -24,6 +24,9 @@ async def stale_button(query: CallbackQuery, texts: Texts) -> None:
 @router.message(F.chat.type == "private", F.text.startswith("/"))
 async def unknown_command(message: Message, employee: Employee | None, texts: Texts) -> None:
     assert message.text is not None
+    if employee is None:
+        await message.answer(texts("help-unknown"))
+        return
     command = message.text.split()[0].lstrip("/").split("@")[0].lower()
     if command in ALL_COMMANDS:
         await message.answer(texts("error-command-role", command=command))

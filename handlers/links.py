@@ -143,6 +143,10 @@ async def save_field(
     field = links.LinkField(manager.dialog_data["field"])
     try:
         await links.change(session, employee, int(manager.dialog_data["link_id"]), field, value)
+    except Invalid as error:  # wrong input: say what is expected and stay on this step
+        await message.answer(texts(error.key, **error.args_))
+        manager.show_mode = ShowMode.SEND
+        return
     except ServiceError as error:
         await message.answer(texts(error.key, **error.args_))
         await manager.switch_to(LinksSG.browse)

@@ -32,13 +32,14 @@ async def start(
         employee = await access.recognise(session, applicant)
     scope = BotCommandScopeChat(chat_id=message.chat.id)
     if employee is None:
+        await bot.set_my_commands(commands_for(None, texts), scope=scope)
         pending = await access.pending_of(session, applicant.telegram_id)
         if pending is not None:
             await message.answer(texts("start-pending", date=pending.created_at))
         else:
             await message.answer(texts("start-unknown"), reply_markup=keyboards.ask_access(texts))
-        await bot.set_my_commands(commands_for(None, texts), scope=scope)
         return
+    await bot.set_my_commands(commands_for(employee.role, texts), scope=scope)
     await message.answer(
         texts(
             "start-known",
@@ -47,7 +48,6 @@ async def start(
             help=Html(texts(f"help-{employee.role}")),
         )
     )
-    await bot.set_my_commands(commands_for(employee.role, texts), scope=scope)
 
 
 @router.message(Command("help"))

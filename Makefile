@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test demo migrate lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)  ## start the bot on SQLite (settings from .env; migrations applied on start)
+	$(BIN)/python -m bot run
+
+test: lint typecheck pytest  ## ruff, mypy and the whole pytest suite
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+demo: $(STAMP)  ## a scripted scene against the local Telegram emulator; no token needed
+	$(BIN)/python -m bot demo
+
+migrate: $(STAMP)
+	$(BIN)/python -m bot migrate
+
+bench: $(STAMP)  ## benchmarks: print their figures, assert nothing
+	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.outbox
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

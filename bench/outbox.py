@@ -1,0 +1,87 @@
+"""(b) The outbox draining 1,000 notifications across 50 private chats and 5 groups against
+the emulator with Telegram's limits on: achieved rate against the limits, 429s, losses."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from sqlalchemy import func, select
+
+from bot.outbox import OutboxSender
+from bot.ratelimit import SendLimiter
+from bot.services import notify
+from db.engine import create_engine, create_session_factory, write_transaction
+from db.migrate import upgrade
+from db.models import OutboxMessage, OutboxState
+from emulator import BotAPIEmulator, EmulatorLimits
+
+TOKEN = "100000:BENCH-token"
+MESSAGES = 1000
+PRIVATE_CHATS = [20_000 + n for n in range(50)]
+GROUPS = [-100_500_000 - n for n in range(5)]
+GLOBAL_PER_SECOND = 30
+GROUP_PER_MINUTE = 20
+CHAT_PER_SECOND = 1
+
+
+async def main() -> None:
+    emu = BotAPIEmulator(
+        token=TOKEN,
+        limits=EmulatorLimits(
+            group_per_minute=GROUP_PER_MINUTE, global_per_second=GLOBAL_PER_SECOND
+        ),
+    )
+    await emu.start()
+    for chat_id in PRIVATE_CHATS:
+        emu.add_user(chat_id, f"U{chat_id}")
+    for chat_id in GROUPS:
+        emu.add_group(chat_id, f"Группа {chat_id}")
+    chats = PRIVATE_CHATS + GROUPS
+    with tempfile.TemporaryDirectory() as folder:
+        engine = create_engine(f"sqlite+aiosqlite:///{folder}/bench.db")
+        await upgrade(engine)
+        sessions = create_session_factory(engine)
+        async with sessions() as session, write_transaction(session):
+            for n in range(MESSAGES):
+                notify.send_message(session, chats[n % len(chats)], f"Уведомление {n}")
+        bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
+        sender = OutboxSender(
+            bot,
+            sessions,
+            SendLimiter(
+                global_per_second=GLOBAL_PER_SECOND,
+                group_per_minute=GROUP_PER_MINUTE,
+                chat_per_second=CHAT_PER_SECOND,
+            ),
+        )
+        started = time.perf_counter()
+        await sender.drain(timeout=600)
+        seconds = time.perf_counter() - started
+        async with sessions() as session:
+            sent = await session.scalar(
+                select(func.count()).where(OutboxMessage.state == OutboxState.SENT)
+            )
+        await bot.session.close()
+        await engine.dispose()
+    delivered = sum(len(emu.bot_messages(chat_id)) for chat_id in chats)
+    rate = delivered / seconds
+    print(
+        f"outbox: {MESSAGES} notifications over {len(PRIVATE_CHATS)} chats + {len(GROUPS)} groups"
+    )
+    share = rate / GLOBAL_PER_SECOND
+    print(f"  drained in        : {seconds:8.1f} s")
+    print(f"  achieved rate     : {rate:8.1f} msg/s = {share:.0%} of {GLOBAL_PER_SECOND}/s")
+    print(f"  429 answers       : {emu.stats.rate_limited:8d}")
+    print(f"  429 seen by sender: {sender.stats.rate_limited:8d}")
+    print(f"  rows marked sent  : {sent:8d}")
+    print(f"  delivered         : {delivered:8d}")
+    print(f"  lost              : {MESSAGES - delivered:8d}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,103 @@
+"""End to end: nothing is lost or doubled across a crash, a restart or a Telegram outage."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services import reminders
+from db.engine import write_transaction
+from db.models import OutboxMessage, OutboxState, Reminder, ReminderState
+from emulator import BotAPIEmulator
+from tests.conftest import CS_CHAT_ID
+from tests.e2e.conftest import LEAD_ID, UNKNOWN_ID
+from tests.e2e.harness import BotProcess
+
+
+async def wait_until(predicate, timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await predicate():
+        if loop.time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
+    async with sessions() as session:
+        return list((await session.execute(select(OutboxMessage))).scalars())
+
+
+async def test_sigkill_between_writing_and_sending_delivers_once_after_restart(
+    emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
+):
+    mark = emu.mark()
+    await emu.send_text(UNKNOWN_ID, "/start")
+    greeting = await emu.wait_for_message(UNKNOWN_ID, contains="Запросить доступ", after=mark)
+    # The next sendMessage (the outbox's post to the CS group) hangs inside "Telegram".
+    emu.inject_faults("stall", count=1, methods={"sendMessage"})
+    query = await emu.press(UNKNOWN_ID, greeting, "Запросить доступ")
+    await emu.wait_callback_answer(query)
+
+    async def stalled() -> bool:
+        return emu.stalled_count() == 1
+
+    await wait_until(stalled)
+    rows = await outbox_rows(sessions)
+    assert [(row.chat_id, row.state) for row in rows] == [(CS_CHAT_ID, OutboxState.PENDING)]
+
+    await bot.kill()
+    emu.release_stalled()  # the held request is dropped unprocessed: nothing reached the chat
+    assert not [m for m in emu.bot_messages(CS_CHAT_ID) if "Запрос доступа" in m.text]
+
+    await bot.start()
+    await emu.wait_for_message(CS_CHAT_ID, contains="Запрос доступа", after=mark)
+
+    async def all_sent() -> bool:
+        return all(row.state == OutboxState.SENT for row in await outbox_rows(sessions))
+
+    await wait_until(all_sent)
+    posts = [m for m in emu.bot_messages(CS_CHAT_ID) if "Запрос доступа" in m.text]
+    assert len(posts) == 1
+    row = (await outbox_rows(sessions))[0]
+    assert row.message_id == posts[0].message_id
+
+
+async def test_reminder_due_while_stopped_is_delivered_once_after_start(
+    emu: BotAPIEmulator, bot_process: BotProcess, sessions: async_sessionmaker[AsyncSession]
+):
+    async with sessions() as session, write_transaction(session):
+        reminders.schedule_notice(
+            session,
+            chat_id=LEAD_ID,
+            text="⏰ Повторная проверка сегодня",
+            due_at=datetime.now(UTC) - timedelta(hours=2),
+            subject="test:1",
+        )
+        reminders.schedule_notice(
+            session,
+            chat_id=LEAD_ID,
+            text="Это ещё не пора",
+            due_at=datetime.now(UTC) + timedelta(days=1),
+            subject="test:2",
+        )
+    await bot_process.start()
+    await emu.wait_for_message(LEAD_ID, contains="Повторная проверка")
+
+    async def swept_and_sent() -> bool:
+        rows = await outbox_rows(sessions)
+        return len(rows) == 1 and rows[0].state == OutboxState.SENT
+
+    await wait_until(swept_and_sent)
+    # Restart: the sweep at start must not deliver it again.
+    await bot_process.stop()
+    await bot_process.start()
+    await asyncio.sleep(1.5)  # three sweep intervals of the bot under test
+    assert len([m for m in emu.bot_messages(LEAD_ID) if "Повторная проверка" in m.text]) == 1
+    assert not [m for m in emu.bot_messages(LEAD_ID) if "ещё не пора" in m.text]
+    async with sessions() as session:
+        states = {r.subject: r.state for r in (await session.execute(select(Reminder))).scalars()}
+    assert states == {"test:1": ReminderState.SENT, "test:2": ReminderState.PENDING}
