@@ -4,8 +4,8 @@ benchmarks all call `build_app`, so they exercise the same wiring."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -50,7 +50,7 @@ class App:
     sender: OutboxSender
     scheduler: AsyncIOScheduler
     reminders: ReminderRegistry
-    extra: dict[str, Any] = field(default_factory=dict)
+    storage_engine: AsyncEngine | None = None
 
     async def prepare(self) -> None:
         """Migrate the database and seed what the bot needs (done on every start)."""
@@ -66,6 +66,8 @@ class App:
         await self.bot.session.close()
         await self.dispatcher.storage.close()
         await self.engine.dispose()
+        if self.storage_engine is not None:
+            await self.storage_engine.dispose()
 
 
 def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
@@ -94,8 +96,9 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
     sender_ref.append(sender)
     registry = ReminderRegistry()
     scheduler = build_scheduler(settings, sessions, registry)
+    storage, storage_engine = _storage(settings)
     dispatcher = Dispatcher(
-        storage=_storage(settings, sessions),
+        storage=storage,
         settings=settings,
         texts=texts,
         sessions=sessions,
@@ -117,6 +120,7 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
         sender=sender,
         scheduler=scheduler,
         reminders=registry,
+        storage_engine=storage_engine,
     )
     dispatcher["app"] = app
     dispatcher.startup.register(_on_startup)
@@ -139,7 +143,7 @@ def build_bot(settings: Settings) -> Bot:
 
 
 def _session_factory(
-    engine: AsyncEngine, *, on_outbox_commit: Any
+    engine: AsyncEngine, *, on_outbox_commit: Callable[[], None]
 ) -> async_sessionmaker[AsyncSession]:
     class AppSession(Session):
         """Wakes the outbox sender when a transaction that wrote to the outbox commits."""
@@ -156,14 +160,16 @@ def _session_factory(
     return create_session_factory(engine, AppSession)
 
 
-def _storage(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> BaseStorage:
+def _storage(settings: Settings) -> tuple[BaseStorage, AsyncEngine | None]:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
-        )
-    return DatabaseStorage(sessions)
+        keys = DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
+        return RedisStorage.from_url(settings.redis_url, key_builder=keys), None
+    # A pool of its own: the storage is used while an update already holds a connection of
+    # the main pool, and taking a second one from the same pool could deadlock under load.
+    engine = create_engine(settings.database_url)
+    return DatabaseStorage(create_session_factory(engine)), engine
 
 
 async def _on_startup(bot: Bot, app: App) -> None:

@@ -35,7 +35,11 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
-    engine = create_async_engine(url, echo=echo, connect_args=connect_args)
+    options: dict[str, Any] = {}
+    if is_sqlite and url.database not in (None, "", ":memory:"):
+        # An update holds one connection while its handler runs; allow many at once.
+        options = {"pool_size": 20, "max_overflow": 20}
+    engine = create_async_engine(url, echo=echo, connect_args=connect_args, **options)
     if is_sqlite:
         _set_up_sqlite(engine)
     return engine

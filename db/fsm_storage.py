@@ -2,6 +2,11 @@
 
 aiogram-dialog keeps its stacks and contexts in the same storage (under their own
 "destiny"), so its dialogs survive restarts too.
+
+Every update reads the storage three times (aiogram's state, aiogram-dialog's stack load
+and save), so records are cached in memory, written through on every change. The cache is
+correct because one bot process owns the storage (as long polling requires); a deployment
+with several processes behind a webhook should use Redis (`REDIS_URL`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
+from cachetools import LRUCache
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,17 +32,19 @@ class DatabaseStorage(BaseStorage):
         self,
         session_factory: async_sessionmaker[AsyncSession],
         key_builder: KeyBuilder | None = None,
+        cache_size: int = 10_000,
     ) -> None:
         self._sessions = session_factory
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
+        self._cache: LRUCache[str, tuple[str | None, dict[str, Any]]] = LRUCache(cache_size)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
         await self._upsert(key, state=value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        record = await self._get(key)
-        return record.state if record else None
+        state, _ = await self._get(key)
+        return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         # Round-trip through JSON now, so a value that cannot be stored fails here, at once,
@@ -44,24 +52,36 @@ class DatabaseStorage(BaseStorage):
         await self._upsert(key, data=json.loads(json.dumps(dict(data))))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        record = await self._get(key)
-        return dict(record.data) if record and record.data else {}
+        _, data = await self._get(key)
+        copy: dict[str, Any] = json.loads(json.dumps(data))  # the caller may change it
+        return copy
 
     async def close(self) -> None:
         return None
 
-    async def _get(self, key: StorageKey) -> FsmRecord | None:
-        async with self._sessions() as session:
-            return await session.get(FsmRecord, self._keys.build(key))
+    async def _get(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+        built = self._keys.build(key)
+        cached: tuple[str | None, dict[str, Any]] | None = self._cache.get(built)
+        if cached is None:
+            async with self._sessions() as session:
+                record = await session.get(FsmRecord, built)
+            cached = (record.state, dict(record.data or {})) if record else (None, {})
+            self._cache[built] = cached
+        return cached
 
     _UNSET: Any = object()
 
     async def _upsert(self, key: StorageKey, *, state: Any = _UNSET, data: Any = _UNSET) -> None:
         built = self._keys.build(key)
+        old_state, old_data = await self._get(key)
+        new_state = old_state if state is self._UNSET else state
+        new_data = old_data if data is self._UNSET else data
+        if (new_state, new_data) == (old_state, old_data):
+            # aiogram-dialog saves its stack after every update; most saves change nothing,
+            # and skipping them keeps ordinary updates off the write lock.
+            return
         async with self._sessions() as session, write_transaction(session):
             record = await session.get(FsmRecord, built)
-            new_state = (record.state if record else None) if state is self._UNSET else state
-            new_data = (record.data if record else {}) if data is self._UNSET else data
             if new_state is None and not new_data:
                 if record is not None:
                     await session.delete(record)
@@ -70,6 +90,7 @@ class DatabaseStorage(BaseStorage):
             else:
                 record.state = new_state
                 record.data = new_data
+        self._cache[built] = (new_state, new_data)
 
     async def keys_with_state(self) -> list[str]:
         """Keys that hold a dialog state (for diagnostics and tests)."""

@@ -506,7 +506,7 @@ async def test_get_updates_offsets_and_long_polling(emu: BotAPIEmulator, bot: Bo
 async def test_long_poll_timeout_returns_empty(emu: BotAPIEmulator, bot: Bot) -> None:
     started = time.monotonic()
     poll = asyncio.create_task(bot.get_updates(timeout=1))
-    await asyncio.sleep(0.3)
+    await emu.wait_until(lambda: bool(emu.calls))
     pending = emu.calls[-1]  # a call is logged as soon as it arrives
     assert (pending.method, pending.done, pending.params) == ("getUpdates", False, {"timeout": "1"})
     assert await poll == []
