@@ -14,6 +14,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiogram_dialog import setup_dialogs
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -99,6 +100,9 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
     storage, storage_engine = _storage(settings)
     dispatcher = Dispatcher(
         storage=storage,
+        # One update at a time per user and chat: a quick second press must see the dialog
+        # state the first one saved (aiogram-dialog saves it after the handler returns).
+        events_isolation=SimpleEventIsolation(),
         settings=settings,
         texts=texts,
         sessions=sessions,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import AuditEntry, LinkItem
+from db.models import AuditEntry, FsmRecord, LinkItem
 from emulator import BotAPIEmulator, StoredMessage
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
@@ -115,3 +117,34 @@ async def test_cancel_leaves_the_links_dialog(emu: BotAPIEmulator, bot: BotProce
     # The text after /cancel is not taken as a title.
     reply = await say(emu, CS_ID, "Новая ссылка")
     assert "Не понял" in reply.text
+
+
+async def wait_for_saved_step(sessions: async_sessionmaker[AsyncSession], state: str) -> None:
+    for _ in range(200):
+        async with sessions() as session:
+            records = (await session.execute(select(FsmRecord))).scalars().all()
+        if any(record.data.get("state") == state for record in records):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"dialog step {state} was not saved")
+
+
+async def test_a_half_filled_dialog_survives_a_crash(
+    emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
+):
+    menu = await say(emu, CS_ID, "/links", contains="Ссылки /standards")
+    await press(emu, CS_ID, menu, "Добавить ссылку")
+    await emu.wait_for_edit(CS_ID, menu.message_id, contains="Введите название")
+    await say(emu, CS_ID, "Регламент выходных", contains="Введите адрес")
+    # aiogram-dialog saves the step right after it shows it; kill only once it is saved.
+    await wait_for_saved_step(sessions, "LinksSG:add_url")
+
+    await bot.kill()
+    await bot.start()
+
+    # The dialog goes on from the address step, with the title typed before the crash.
+    step = await say(emu, CS_ID, "https://example.com/weekend", contains="пометку")
+    await press(emu, CS_ID, step, "Пропустить")
+    review = await emu.wait_for_edit(CS_ID, step.message_id, contains="Новая ссылка")
+    assert "Регламент выходных" in review.text
+    assert "https://example.com/weekend" in review.text
