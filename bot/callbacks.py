@@ -25,3 +25,22 @@ class AccessDecision(CallbackData, prefix="ad"):
     request_id: int
     employee_id: int = 0
     page: int = 0
+
+
+class CaseAct(StrEnum):
+    """What a button on a case post asks for (short values: they travel in callback data)."""
+
+    ACCEPT = "acc"
+    SET_BRIEFING = "brf"
+    BRIEFING_HELD = "hld"
+    RECHECK_PASSED = "ok"
+    RECHECK_FAILED = "rep"
+    SUBMIT_ANALYSIS = "ana"
+    CONFIRM = "cnf"
+    RETURN = "ret"
+    WITHDRAW = "wdr"
+
+
+class CaseButton(CallbackData, prefix="cs"):
+    act: CaseAct
+    case_id: int

@@ -9,9 +9,9 @@ from db.models import Role
 
 ROLE_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
-    Role.MANAGER: ("standards", "help", "cancel"),
-    Role.LEAD: ("standards", "help", "cancel"),
-    Role.CS: ("standards", "links", "help", "cancel"),
+    Role.MANAGER: ("cases", "standards", "help", "cancel"),
+    Role.LEAD: ("cases", "standards", "help", "cancel"),
+    Role.CS: ("case", "cases", "standards", "links", "help", "cancel"),
 }
 GROUP_COMMANDS: tuple[str, ...] = ("standards", "help")
 

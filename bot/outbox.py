@@ -36,9 +36,11 @@ from aiogram.methods import (
     DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
+    SendAudio,
     SendDocument,
     SendMessage,
     SendPhoto,
+    SendVoice,
     SetMyCommands,
     TelegramMethod,
 )
@@ -52,8 +54,14 @@ from db.models import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
 
-_SENDS = {"sendMessage", "sendDocument", "sendPhoto"}
+_SENDS = {"sendMessage", "sendDocument", "sendPhoto", "sendAudio", "sendVoice"}
 _NOT_MODIFIED = "message is not modified"
+_FILE_METHODS: dict[str, tuple[type[TelegramMethod[Message]], str]] = {
+    "sendDocument": (SendDocument, "document"),
+    "sendPhoto": (SendPhoto, "photo"),
+    "sendAudio": (SendAudio, "audio"),
+    "sendVoice": (SendVoice, "voice"),
+}
 
 
 @dataclass
@@ -234,12 +242,16 @@ class OutboxSender:
                     message_id=target_message_id, allow_sending_without_reply=True
                 )
             return SendMessage.model_validate(payload)
-        if row.method in {"sendDocument", "sendPhoto"}:
-            filename = payload.pop("filename", "file")
-            upload = BufferedInputFile(row.file_data or b"", filename=filename)
-            if row.method == "sendDocument":
-                return SendDocument.model_validate({**payload, "document": upload})
-            return SendPhoto.model_validate({**payload, "photo": upload})
+        if row.method in _FILE_METHODS:
+            method_type, field = _FILE_METHODS[row.method]
+            if target_message_id is not None:
+                payload["reply_parameters"] = ReplyParameters(
+                    message_id=target_message_id, allow_sending_without_reply=True
+                )
+            if row.file_data is not None:  # bytes made by the bot (a chart, an export)
+                filename = payload.pop("filename", "file")
+                payload[field] = BufferedInputFile(row.file_data, filename=filename)
+            return method_type.model_validate(payload)
         if row.method == "editMessageText":
             return EditMessageText.model_validate({**payload, "message_id": target_message_id})
         if row.method == "editMessageReplyMarkup":

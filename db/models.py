@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -225,3 +225,95 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CaseTab(StrEnum):
+    CASES = "cases"
+    GROWTH = "growth"
+    CSI = "csi"
+
+
+class CaseCategory(StrEnum):
+    COMMUNICATION = "communication"
+    PROCESS = "process"
+
+
+class CaseSource(StrEnum):
+    MEETING = "meeting"
+    CALL = "call"
+    REQUEST = "request"
+    CSI = "csi"
+
+
+class CaseState(StrEnum):
+    NEW = "new"
+    ACCEPTED = "accepted"
+    BRIEFING_SET = "briefing_set"
+    RECHECK = "recheck"
+    ANALYSED = "analysed"
+    CLOSED = "closed"
+    REPEATED = "repeated"
+    WITHDRAWN = "withdrawn"
+
+
+FINAL_CASE_STATES = frozenset({CaseState.CLOSED, CaseState.REPEATED, CaseState.WITHDRAWN})
+
+
+class Case(Base):
+    """An error CS found. Its id is the number users see (#12)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_manager_category", "manager_id", "category", "tab"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tab: Mapped[CaseTab] = mapped_column(String(16))
+    category: Mapped[CaseCategory] = mapped_column(String(16))
+    source: Mapped[CaseSource] = mapped_column(String(16))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    incident_date: Mapped[date]
+    summary: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(1000))
+    state: Mapped[CaseState] = mapped_column(String(16), default=CaseState.NEW, index=True)
+    # A repeated error: same manager, category and tab within REPEAT_WINDOW, or a failed re-check.
+    repeated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    accepted_at: Mapped[datetime | None]
+    briefing_date: Mapped[date | None]
+    briefing_held_at: Mapped[datetime | None]
+    recheck_due_at: Mapped[datetime | None]
+    analysis_process: Mapped[str | None] = mapped_column(Text)
+    analysis_cause: Mapped[str | None] = mapped_column(Text)
+    analysis_measures: Mapped[str | None] = mapped_column(Text)
+    measures_due: Mapped[date | None]
+    last_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    manager: Mapped[Employee] = relationship(foreign_keys=[manager_id], lazy="selectin")
+    group: Mapped[WorkingGroup] = relationship(lazy="selectin")
+    author: Mapped[Employee | None] = relationship(foreign_keys=[author_id], lazy="selectin")
+    accepted_by: Mapped[Employee | None] = relationship(
+        foreign_keys=[accepted_by_id], lazy="selectin"
+    )
+    attachments: Mapped[list[CaseAttachment]] = relationship(
+        lazy="selectin", order_by="CaseAttachment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in FINAL_CASE_STATES
+
+
+class CaseAttachment(Base):
+    __tablename__ = "case_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # photo, document, audio or voice: the Bot API method that re-sends it.
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(String(300))
+    file_name: Mapped[str] = mapped_column(String(300), default="")

@@ -104,3 +104,16 @@ async def block_chat(session: AsyncSession, chat_id: int, reason: str) -> None:
 async def unblock_chat(session: AsyncSession, chat_id: int) -> bool:
     result = await session.execute(delete(BlockedChat).where(BlockedChat.chat_id == chat_id))
     return bool(getattr(result, "rowcount", 0))
+
+
+async def sends_with_subject_prefix(session: AsyncSession, prefix: str) -> Sequence[OutboxMessage]:
+    """Every send whose subject starts with `prefix` ("case:12:"), oldest first."""
+    result = await session.execute(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.subject.startswith(prefix, autoescape=True),
+            OutboxMessage.method.like("send%"),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return result.scalars().all()

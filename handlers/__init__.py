@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import access, common, fallback, links, standards, start
+from handlers import (
+    access,
+    case_actions,
+    case_new,
+    cases_list,
+    common,
+    fallback,
+    links,
+    standards,
+    start,
+)
 
 
 def get_routers() -> list[Router]:
@@ -15,5 +25,8 @@ def get_routers() -> list[Router]:
         access.router,
         standards.router,
         links.router,
+        cases_list.router,
+        case_new.router,
+        case_actions.router,
         fallback.router,
     ]

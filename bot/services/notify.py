@@ -15,6 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import OutboxMessage
 
 OUTBOX_WRITTEN = "outbox_written"
+FILE_FIELDS = {
+    "sendPhoto": "photo",
+    "sendDocument": "document",
+    "sendAudio": "audio",
+    "sendVoice": "voice",
+}
 
 
 def _markup(keyboard: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
@@ -112,6 +118,34 @@ def send_file(
         session,
         OutboxMessage(
             chat_id=chat_id, method=method, payload=payload, file_data=data, subject=subject
+        ),
+    )
+
+
+def send_attachment(
+    session: AsyncSession,
+    chat_id: int,
+    *,
+    method: str,
+    file_id: str,
+    caption: str = "",
+    reply_to: OutboxMessage | None = None,
+    thread_id: int | None = None,
+    subject: str = "",
+) -> OutboxMessage:
+    """Queue a file Telegram already has (by file_id): sendPhoto/Document/Audio/Voice."""
+    field = FILE_FIELDS.get(method)
+    if field is None:
+        raise ValueError(f"not a file method: {method}")
+    payload: dict[str, Any] = {field: file_id, "parse_mode": "HTML"}
+    if caption:
+        payload["caption"] = caption
+    if thread_id:
+        payload["message_thread_id"] = thread_id
+    return _add(
+        session,
+        OutboxMessage(
+            chat_id=chat_id, method=method, payload=payload, subject=subject, target=reply_to
         ),
     )
 

@@ -9,6 +9,8 @@ cmd-help = Что умеет бот
 cmd-standards = Стандарты, результаты, инструкции
 cmd-links = Изменить ссылки /standards
 cmd-cancel = Выйти из текущего диалога
+cmd-case = Зарегистрировать кейс
+cmd-cases = Кейсы: список и поиск
 
 btn-back = ◀ Назад
 btn-close = Закрыть

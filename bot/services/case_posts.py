@@ -1,0 +1,132 @@
+"""How a case looks in a post, and which buttons each audience gets in each state."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import CaseAct, CaseButton
+from bot.services.masking import mask_personal_data
+from bot.texts import Html, Texts
+from db.models import Case, CaseCategory, CaseState
+
+GROUP = "group"
+LEAD = "lead"
+
+# The buttons of each state, and who sees them: the group post carries every button (CS and
+# leads are both there); a lead's private copy carries only the lead's own.
+_BUTTONS: dict[tuple[CaseState, CaseCategory | None], list[tuple[CaseAct, set[str]]]] = {
+    (CaseState.NEW, None): [(CaseAct.ACCEPT, {GROUP, LEAD})],
+    (CaseState.ACCEPTED, CaseCategory.COMMUNICATION): [(CaseAct.SET_BRIEFING, {GROUP, LEAD})],
+    (CaseState.ACCEPTED, CaseCategory.PROCESS): [(CaseAct.SUBMIT_ANALYSIS, {GROUP, LEAD})],
+    (CaseState.BRIEFING_SET, None): [
+        (CaseAct.BRIEFING_HELD, {GROUP, LEAD}),
+        (CaseAct.SET_BRIEFING, {GROUP, LEAD}),
+    ],
+    (CaseState.RECHECK, None): [
+        (CaseAct.RECHECK_PASSED, {GROUP}),
+        (CaseAct.RECHECK_FAILED, {GROUP}),
+    ],
+    (CaseState.ANALYSED, None): [(CaseAct.CONFIRM, {GROUP}), (CaseAct.RETURN, {GROUP})],
+}
+
+
+def buttons_for(case: Case, audience: str) -> list[CaseAct]:
+    rows = _BUTTONS.get((case.state, case.category)) or _BUTTONS.get((case.state, None), [])
+    return [act for act, audiences in rows if audience in audiences]
+
+
+def keyboard(case: Case, audience: str, texts: Texts) -> InlineKeyboardMarkup | None:
+    acts = buttons_for(case, audience)
+    if not acts:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts(f"case-btn-{act.name.lower().replace('_', '-')}"),
+                    callback_data=CaseButton(act=act, case_id=case.id).pack(),
+                )
+            ]
+            for act in acts
+        ]
+    )
+
+
+def appeal_keyboard(case: Case, bot_username: str, texts: Texts) -> InlineKeyboardMarkup:
+    url = f"https://t.me/{bot_username}?start=appeal_{case.id}"
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=texts("case-btn-appeal"), url=url)]]
+    )
+
+
+def status_line(case: Case, texts: Texts) -> str:
+    state = case.state
+    if state == CaseState.NEW:
+        return texts("case-status-new")
+    if state == CaseState.ACCEPTED:
+        who = case.accepted_by.full_name if case.accepted_by else "—"
+        return texts("case-status-accepted", who=who, date=case.accepted_at)
+    if state == CaseState.BRIEFING_SET:
+        return texts("case-status-briefing-set", date=case.briefing_date)
+    if state == CaseState.RECHECK:
+        assert case.recheck_due_at is not None
+        held = case.briefing_held_at
+        return texts(
+            "case-status-recheck",
+            date=Html(texts.date(held)) if held else "—",
+            due=Html(texts.date(case.recheck_due_at)),
+        )
+    if state == CaseState.ANALYSED:
+        return texts("case-status-analysed")
+    if state == CaseState.CLOSED:
+        return texts("case-status-closed", date=Html(texts.date(case.closed_at or case.updated_at)))
+    if state == CaseState.REPEATED:
+        return texts(
+            "case-status-repeated", date=Html(texts.date(case.closed_at or case.updated_at))
+        )
+    return texts("case-status-withdrawn")
+
+
+def render(case: Case, texts: Texts, *, last_action: str = "") -> str:
+    """The post: what happened, to whom, the summary (personal data masked), the state."""
+    lines = [
+        texts(
+            "case-post-title",
+            id=case.id,
+            category=texts(f"case-category-{case.category}"),
+            tab=texts(f"case-tab-{case.tab}"),
+        ),
+        texts("case-post-manager", name=case.manager.full_name, group=case.group.name),
+        texts(
+            "case-post-source",
+            source=texts(f"case-source-{case.source}"),
+            date=case.incident_date,
+        ),
+    ]
+    if case.repeated:
+        key = "case-post-repeated-of" if case.repeat_of_id else "case-post-repeated"
+        lines.append(texts(key, other=case.repeat_of_id or 0))
+    lines.append("")
+    lines.append(texts("case-post-summary", summary=mask_personal_data(case.summary)))
+    if case.link:
+        lines.append(texts("case-post-link", url=case.link))
+    if case.attachments:
+        lines.append(texts("case-post-attachments", count=len(case.attachments)))
+    if case.analysis_process:
+        lines.append("")
+        lines.append(
+            texts(
+                "case-post-analysis",
+                process=mask_personal_data(case.analysis_process),
+                cause=mask_personal_data(case.analysis_cause or ""),
+                measures=mask_personal_data(case.analysis_measures or ""),
+                due=case.measures_due,
+            )
+        )
+    lines.append("")
+    lines.append(texts("case-post-status", status=Html(status_line(case, texts))))
+    if case.last_comment:
+        lines.append(texts("case-post-comment", comment=mask_personal_data(case.last_comment)))
+    if last_action:
+        lines.append(Html(last_action))
+    return "\n".join(lines)

@@ -1,0 +1,651 @@
+"""Cases (DESIGN §2, §3): registration, the two tracks as a state machine, and reminders.
+
+Every transition is checked here — role, scope (a lead acts on his groups only), track and
+current state — inside a write transaction, so two people pressing the same button at once
+produce one transition and the second is told it is already done.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import CaseAct
+from bot.services import case_posts, notify, reminders
+from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
+from bot.services.roles import require_role
+from bot.settings import Settings
+from bot.texts import Html, Texts
+from db import audit
+from db import cases as cases_db
+from db import employees as employees_db
+from db import outbox as outbox_db
+from db.engine import write_transaction
+from db.models import (
+    FINAL_CASE_STATES,
+    Case,
+    CaseAttachment,
+    CaseCategory,
+    CaseSource,
+    CaseState,
+    CaseTab,
+    Employee,
+    OutboxMessage,
+    Role,
+)
+
+MAX_SUMMARY = 2000
+MAX_FIELD = 1000
+ATTACHMENT_KINDS = {
+    "photo": "sendPhoto",
+    "document": "sendDocument",
+    "audio": "sendAudio",
+    "voice": "sendVoice",
+}
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
+
+# Reminder kinds of the case track.
+ACK = "case_ack"
+ESCALATE = "case_escalate"
+RECHECK_NOTICE = "case_recheck_notice"
+RECHECK_DUE = "case_recheck_due"
+MEASURES_DUE = "case_measures_due"
+ACK_KINDS = {ACK, ESCALATE}
+OPEN_STATES = frozenset(CaseState) - FINAL_CASE_STATES
+BOTH = frozenset(CaseCategory)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One transition: from which states, to which, who may, on which track."""
+
+    sources: frozenset[CaseState]
+    target: CaseState
+    roles: frozenset[Role]
+    categories: frozenset[CaseCategory] = BOTH
+
+
+COMM = frozenset({CaseCategory.COMMUNICATION})
+PROC = frozenset({CaseCategory.PROCESS})
+LEAD = frozenset({Role.LEAD})
+CS = frozenset({Role.CS})
+
+RULES: dict[CaseAct, Rule] = {
+    CaseAct.ACCEPT: Rule(frozenset({CaseState.NEW}), CaseState.ACCEPTED, LEAD),
+    CaseAct.SET_BRIEFING: Rule(
+        frozenset({CaseState.ACCEPTED, CaseState.BRIEFING_SET}), CaseState.BRIEFING_SET, LEAD, COMM
+    ),
+    CaseAct.BRIEFING_HELD: Rule(
+        frozenset({CaseState.BRIEFING_SET}), CaseState.RECHECK, LEAD | CS, COMM
+    ),
+    CaseAct.RECHECK_PASSED: Rule(frozenset({CaseState.RECHECK}), CaseState.CLOSED, CS, COMM),
+    CaseAct.RECHECK_FAILED: Rule(frozenset({CaseState.RECHECK}), CaseState.REPEATED, CS, COMM),
+    CaseAct.SUBMIT_ANALYSIS: Rule(frozenset({CaseState.ACCEPTED}), CaseState.ANALYSED, LEAD, PROC),
+    CaseAct.CONFIRM: Rule(frozenset({CaseState.ANALYSED}), CaseState.CLOSED, CS, PROC),
+    CaseAct.RETURN: Rule(frozenset({CaseState.ANALYSED}), CaseState.ACCEPTED, CS, PROC),
+    CaseAct.WITHDRAW: Rule(OPEN_STATES, CaseState.WITHDRAWN, CS),
+}
+# Acts that need more than a press: a date, a comment or the analysis.
+NEEDS_INPUT = {
+    CaseAct.SET_BRIEFING,
+    CaseAct.RECHECK_FAILED,
+    CaseAct.SUBMIT_ANALYSIS,
+    CaseAct.RETURN,
+}
+
+
+@dataclass(frozen=True)
+class AttachmentDraft:
+    kind: str
+    file_id: str
+    file_name: str = ""
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    manager_id: int
+    tab: CaseTab
+    category: CaseCategory
+    source: CaseSource
+    incident_date: date
+    summary: str
+    link: str | None = None
+    attachments: tuple[AttachmentDraft, ...] = ()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    process: str
+    cause: str
+    measures: str
+    measures_due: date
+
+
+@dataclass(frozen=True)
+class ActInput:
+    """What an act that needs input carries."""
+
+    briefing_date: date | None = None
+    comment: str = ""
+    analysis: Analysis | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- validation of what users type ------------------------------------------------------
+
+
+def clean_summary(text: str) -> str:
+    value = text.strip()
+    if not value:
+        raise Invalid("case-error-summary-empty")
+    if len(value) > MAX_SUMMARY:
+        raise Invalid("case-error-summary-long", max=MAX_SUMMARY, length=len(value))
+    return value
+
+
+def clean_link(text: str) -> str:
+    value = text.strip()
+    if len(value) > 1000 or not _URL.match(value):
+        raise Invalid("case-error-link")
+    return value
+
+
+def clean_text(text: str, *, min_length: int = 1) -> str:
+    value = " ".join(text.split()) if "\n" not in text else text.strip()
+    if len(value) < min_length:
+        raise Invalid("case-error-text-short", min=min_length)
+    if len(value) > MAX_FIELD:
+        raise Invalid("case-error-text-long", max=MAX_FIELD)
+    return value
+
+
+def check_incident_date(value: date, today: date) -> date:
+    if value > today:
+        raise Invalid("case-error-date-future")
+    return value
+
+
+def check_future_date(value: date, today: date) -> date:
+    if value < today:
+        raise Invalid("case-error-date-past")
+    return value
+
+
+def local_today(settings: Settings) -> date:
+    return datetime.now(settings.tz).date()
+
+
+# --- registration -----------------------------------------------------------------------
+
+
+async def register(
+    session: AsyncSession,
+    actor: Employee | None,
+    draft: CaseDraft,
+    *,
+    settings: Settings,
+    texts: Texts,
+    bot_username: str,
+) -> Case:
+    """Register and publish a case: the group, every lead of the group, the manager."""
+    actor = require_role(actor, Role.CS)
+    summary = clean_summary(draft.summary)
+    link = clean_link(draft.link) if draft.link else None
+    check_incident_date(draft.incident_date, local_today(settings))
+    for attachment in draft.attachments:
+        if attachment.kind not in ATTACHMENT_KINDS:
+            raise Invalid("case-error-attachment")
+    async with write_transaction(session):
+        manager = await employees_db.by_id(session, draft.manager_id)
+        if manager is None or not manager.active or manager.role == Role.CS:
+            raise NotFound("case-error-manager")
+        if not manager.groups:
+            raise Invalid("case-error-manager-group", name=manager.full_name)
+        now = datetime.now(UTC)
+        earlier = await cases_db.earlier_same_error(
+            session,
+            manager_id=manager.id,
+            category=draft.category,
+            tab=draft.tab,
+            since=now - settings.repeat_window,
+        )
+        case = Case(
+            tab=draft.tab,
+            category=draft.category,
+            source=draft.source,
+            manager=manager,
+            manager_id=manager.id,
+            group=manager.groups[0],
+            group_id=manager.groups[0].id,
+            author_id=actor.id,
+            incident_date=draft.incident_date,
+            summary=summary,
+            link=link,
+            state=CaseState.NEW,
+            repeated=earlier is not None,
+            repeat_of_id=earlier.id if earlier else None,
+            created_at=now,
+        )
+        case.attachments = [
+            CaseAttachment(kind=a.kind, file_id=a.file_id, file_name=a.file_name)
+            for a in draft.attachments
+        ]
+        session.add(case)
+        await session.flush()
+        audit.record(
+            session,
+            actor_id=actor.id,
+            entity="case",
+            entity_id=case.id,
+            action="register",
+            to_state=CaseState.NEW,
+            comment=f"repeat of #{earlier.id}" if earlier else "",
+        )
+        await _publish(session, case, settings=settings, texts=texts, bot_username=bot_username)
+        subject = _subject(case)
+        reminders.schedule(
+            session,
+            kind=ACK,
+            due_at=now + settings.ack_sla,
+            subject=subject,
+            payload={"case_id": case.id},
+        )
+        reminders.schedule(
+            session,
+            kind=ESCALATE,
+            due_at=now + 2 * settings.ack_sla,
+            subject=subject,
+            payload={"case_id": case.id},
+        )
+    return case
+
+
+async def _publish(
+    session: AsyncSession, case: Case, *, settings: Settings, texts: Texts, bot_username: str
+) -> None:
+    assert settings.cs_chat_id is not None
+    text = case_posts.render(case, texts)
+    group_post = notify.send_message(
+        session,
+        settings.cs_chat_id,
+        text,
+        keyboard=case_posts.keyboard(case, case_posts.GROUP, texts),
+        thread_id=settings.cs_cases_thread_id or None,
+        subject=f"{_subject(case)}:group",
+    )
+    _send_attachments(session, case, settings.cs_chat_id, group_post, settings.cs_cases_thread_id)
+    for lead in await cases_db.leads_of_group(session, case.group_id):
+        if lead.telegram_id is None:
+            continue
+        copy = notify.send_message(
+            session,
+            lead.telegram_id,
+            text,
+            keyboard=case_posts.keyboard(case, case_posts.LEAD, texts),
+            subject=f"{_subject(case)}:lead:{lead.id}",
+        )
+        _send_attachments(session, case, lead.telegram_id, copy, 0)
+    if case.manager.telegram_id is not None:
+        notify.send_message(
+            session,
+            case.manager.telegram_id,
+            texts(
+                "case-manager-notice",
+                id=case.id,
+                days=max(1, round(settings.appeal_window.total_seconds() / 86400)),
+                post=Html(text),
+            ),
+            keyboard=case_posts.appeal_keyboard(case, bot_username, texts),
+            subject=f"{_subject(case)}:manager",
+        )
+
+
+def _send_attachments(
+    session: AsyncSession, case: Case, chat_id: int, post: OutboxMessage, thread_id: int
+) -> None:
+    for attachment in case.attachments:
+        notify.send_attachment(
+            session,
+            chat_id,
+            method=ATTACHMENT_KINDS[attachment.kind],
+            file_id=attachment.file_id,
+            reply_to=post,
+            thread_id=thread_id or None,
+            subject=f"{_subject(case)}:file",
+        )
+
+
+# --- the state machine --------------------------------------------------------------------
+
+
+def check(case: Case, act: CaseAct, actor: Employee | None) -> Rule:
+    """The rule of `act` if `actor` may do it to `case` now; otherwise the refusal."""
+    rule = RULES[act]
+    if actor is None or not actor.active or actor.role not in rule.roles:
+        raise Forbidden("case-error-forbidden")
+    if actor.role == Role.LEAD and case.group_id not in actor.group_ids:
+        raise Forbidden("case-error-not-your-group")
+    if case.category not in rule.categories:
+        raise Invalid("case-error-wrong-track")
+    if case.state not in rule.sources:
+        if case.state == rule.target or case.state in FINAL_CASE_STATES:
+            raise AlreadyDone("case-already-done", state=case.state.value)
+        raise Invalid("case-error-state", state=case.state.value)
+    return rule
+
+
+async def precheck(
+    session: AsyncSession, actor: Employee | None, case_id: int, act: CaseAct
+) -> Case:
+    """The case, if `actor` may do `act` now (before asking him for a date or a comment)."""
+    case = await cases_db.by_id(session, case_id)
+    if case is None:
+        raise NotFound("case-error-missing", id=case_id)
+    check(case, act, actor)
+    return case
+
+
+async def perform(
+    session: AsyncSession,
+    actor: Employee | None,
+    case_id: int,
+    act: CaseAct,
+    *,
+    settings: Settings,
+    texts: Texts,
+    data: ActInput | None = None,
+) -> Case:
+    """Do `act` to the case, or raise the reason it cannot be done."""
+    data = data or ActInput()
+    async with write_transaction(session):
+        case = await cases_db.by_id_for_update(session, case_id)
+        if case is None:
+            raise NotFound("case-error-missing", id=case_id)
+        rule = check(case, act, actor)
+        assert actor is not None
+        previous = case.state
+        now = datetime.now(UTC)
+        comment = _apply(case, act, actor, data, now=now, settings=settings)
+        case.state = rule.target
+        if rule.target in FINAL_CASE_STATES:
+            case.closed_at = now
+        audit.record(
+            session,
+            actor_id=actor.id,
+            entity="case",
+            entity_id=case.id,
+            action=act.name.lower(),
+            from_state=previous,
+            to_state=rule.target,
+            comment=comment,
+        )
+        await _after(session, case, act, actor, settings=settings, texts=texts)
+        last = texts("case-post-last-action", who=actor.full_name, when=now)
+        await _refresh_posts(session, case, texts, last_action=last)
+    return case
+
+
+def _apply(
+    case: Case, act: CaseAct, actor: Employee, data: ActInput, *, now: datetime, settings: Settings
+) -> str:
+    """Change the case's fields for `act`; returns the audit comment."""
+    today = local_today(settings)
+    if act == CaseAct.ACCEPT:
+        case.accepted_by_id = actor.id
+        case.accepted_by = actor
+        case.accepted_at = now
+        return ""
+    if act == CaseAct.SET_BRIEFING:
+        if data.briefing_date is None:
+            raise Invalid("case-error-date-missing")
+        case.briefing_date = check_future_date(data.briefing_date, today)
+        return data.briefing_date.isoformat()
+    if act == CaseAct.BRIEFING_HELD:
+        case.briefing_held_at = now
+        case.recheck_due_at = now + settings.recheck_after
+        return ""
+    if act in {CaseAct.RECHECK_FAILED, CaseAct.RETURN}:
+        case.last_comment = clean_text(data.comment, min_length=3)
+        if act == CaseAct.RECHECK_FAILED:
+            case.repeated = True
+        return case.last_comment
+    if act == CaseAct.SUBMIT_ANALYSIS:
+        if data.analysis is None:
+            raise Invalid("case-error-analysis-missing")
+        analysis = data.analysis
+        case.analysis_process = clean_text(analysis.process)
+        case.analysis_cause = clean_text(analysis.cause)
+        case.analysis_measures = clean_text(analysis.measures)
+        case.measures_due = check_future_date(analysis.measures_due, today)
+        case.last_comment = None
+        return ""
+    if act == CaseAct.WITHDRAW:
+        case.last_comment = data.comment.strip() or None
+        return data.comment
+    return ""
+
+
+async def _after(
+    session: AsyncSession,
+    case: Case,
+    act: CaseAct,
+    actor: Employee,
+    *,
+    settings: Settings,
+    texts: Texts,
+) -> None:
+    """Reminders and extra notices that follow a transition."""
+    subject = _subject(case)
+    if case.state in FINAL_CASE_STATES:
+        await reminders.cancel(session, subject)
+        return
+    if act == CaseAct.ACCEPT:
+        await reminders.cancel(session, subject, ACK_KINDS)
+    elif act == CaseAct.BRIEFING_HELD:
+        assert case.recheck_due_at is not None
+        payload = {"case_id": case.id}
+        notice_at = case.recheck_due_at - settings.recheck_notice
+        if notice_at > datetime.now(UTC):
+            reminders.schedule(
+                session, kind=RECHECK_NOTICE, due_at=notice_at, subject=subject, payload=payload
+            )
+        reminders.schedule(
+            session, kind=RECHECK_DUE, due_at=case.recheck_due_at, subject=subject, payload=payload
+        )
+    elif act == CaseAct.SUBMIT_ANALYSIS:
+        assert case.measures_due is not None
+        await reminders.cancel(session, subject, {MEASURES_DUE})
+        due = datetime.combine(case.measures_due, time(10, 0), tzinfo=settings.tz)
+        reminders.schedule(
+            session, kind=MEASURES_DUE, due_at=due, subject=subject, payload={"case_id": case.id}
+        )
+        group_post = await outbox_db.latest_for_subject(session, f"{subject}:group")
+        if group_post is not None:
+            notify.send_message(
+                session,
+                group_post.chat_id,
+                texts(
+                    "case-analysis-reply",
+                    id=case.id,
+                    who=actor.full_name,
+                    process=case.analysis_process or "",
+                    cause=case.analysis_cause or "",
+                    measures=case.analysis_measures or "",
+                    due=case.measures_due,
+                ),
+                reply_to=group_post,
+                thread_id=group_post.payload.get("message_thread_id"),
+                subject=f"{subject}:analysis",
+            )
+    elif act == CaseAct.RETURN:
+        await reminders.cancel(session, subject, {MEASURES_DUE})
+        for lead in await cases_db.leads_of_group(session, case.group_id):
+            if lead.telegram_id is not None:
+                notify.send_message(
+                    session,
+                    lead.telegram_id,
+                    texts("case-returned-notice", id=case.id, comment=case.last_comment or ""),
+                )
+
+
+async def _refresh_posts(
+    session: AsyncSession, case: Case, texts: Texts, *, last_action: str = ""
+) -> None:
+    """Edit the group post and every lead's copy to show the current state and buttons."""
+    text = case_posts.render(case, texts, last_action=last_action)
+    for post in await outbox_db.sends_with_subject_prefix(session, f"{_subject(case)}:"):
+        kind = post.subject.split(":")[2]
+        if kind == "group":
+            notify.edit_message(
+                session, post, text, keyboard=case_posts.keyboard(case, case_posts.GROUP, texts)
+            )
+        elif kind == "lead":
+            notify.edit_message(
+                session, post, text, keyboard=case_posts.keyboard(case, case_posts.LEAD, texts)
+            )
+
+
+def _subject(case: Case) -> str:
+    return f"case:{case.id}"
+
+
+async def withdraw(
+    session: AsyncSession,
+    actor: Employee | None,
+    case_id: int,
+    *,
+    settings: Settings,
+    texts: Texts,
+    comment: str = "",
+) -> Case:
+    """The entry point an accepted appeal uses: any open case becomes withdrawn, its posts
+    are edited and its reminders cancelled."""
+    return await perform(
+        session,
+        actor,
+        case_id,
+        CaseAct.WITHDRAW,
+        settings=settings,
+        texts=texts,
+        data=ActInput(comment=comment),
+    )
+
+
+async def visible_case(session: AsyncSession, viewer: Employee | None, case_id: int) -> Case:
+    """The case if `viewer` may see it: CS all, a lead his groups', a manager his own."""
+    case = await cases_db.by_id(session, case_id)
+    if case is None or viewer is None or not can_see(viewer, case):
+        raise NotFound("case-error-missing", id=case_id)
+    return case
+
+
+def can_see(viewer: Employee, case: Case) -> bool:
+    if viewer.role == Role.CS:
+        return True
+    if viewer.role == Role.LEAD:
+        return case.group_id in viewer.group_ids or case.manager_id == viewer.id
+    return case.manager_id == viewer.id
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def register_reminders(
+    registry: reminders.ReminderRegistry, settings: Settings, texts: Texts
+) -> None:
+    """The renderers of the case reminders (they need the settings and the texts)."""
+
+    async def leads_and_case(
+        session: AsyncSession, payload: dict[str, Any]
+    ) -> tuple[Case, list[Employee]] | None:
+        case = await cases_db.by_id(session, int(payload["case_id"]))
+        if case is None or case.state in FINAL_CASE_STATES:
+            return None
+        return case, list(await cases_db.leads_of_group(session, case.group_id))
+
+    def to_group(session: AsyncSession, text: str, case: Case) -> None:
+        assert settings.cs_chat_id is not None
+        notify.send_message(
+            session,
+            settings.cs_chat_id,
+            text,
+            thread_id=settings.cs_cases_thread_id or None,
+            subject=f"{_subject(case)}:reminder",
+        )
+
+    def to_leads(session: AsyncSession, text: str, leads: list[Employee]) -> None:
+        for lead in leads:
+            if lead.telegram_id is not None:
+                notify.send_message(session, lead.telegram_id, text)
+
+    async def ack(session: AsyncSession, reminder: Any) -> None:
+        found = await leads_and_case(session, reminder.payload)
+        if found is None or found[0].state != CaseState.NEW:
+            return
+        case, leads = found
+        to_leads(
+            session, texts("case-remind-ack", id=case.id, manager=case.manager.full_name), leads
+        )
+
+    async def escalate(session: AsyncSession, reminder: Any) -> None:
+        found = await leads_and_case(session, reminder.payload)
+        if found is None or found[0].state != CaseState.NEW:
+            return
+        case, leads = found
+        mentions = ", ".join(
+            texts("mention", id=lead.telegram_id or 0, name=lead.full_name)
+            if lead.telegram_id
+            else texts("plain-name", name=lead.full_name)
+            for lead in leads
+        )
+        hours = round(2 * settings.ack_sla.total_seconds() / 3600)
+        to_group(
+            session,
+            texts("case-remind-escalate", id=case.id, leads=Html(mentions or "—"), hours=hours),
+            case,
+        )
+
+    async def recheck_notice(session: AsyncSession, reminder: Any) -> None:
+        found = await leads_and_case(session, reminder.payload)
+        if found is None or found[0].state != CaseState.RECHECK:
+            return
+        case = found[0]
+        assert case.recheck_due_at is not None
+        to_group(
+            session,
+            texts(
+                "case-remind-recheck-soon",
+                id=case.id,
+                manager=case.manager.full_name,
+                due=Html(texts.date(case.recheck_due_at)),
+            ),
+            case,
+        )
+
+    async def recheck_due(session: AsyncSession, reminder: Any) -> None:
+        found = await leads_and_case(session, reminder.payload)
+        if found is None or found[0].state != CaseState.RECHECK:
+            return
+        case, leads = found
+        text = texts("case-remind-recheck-today", id=case.id, manager=case.manager.full_name)
+        to_group(session, text, case)
+        to_leads(session, text, leads)
+
+    async def measures_due(session: AsyncSession, reminder: Any) -> None:
+        found = await leads_and_case(session, reminder.payload)
+        if found is None:
+            return
+        case, leads = found
+        text = texts("case-remind-measures", id=case.id, manager=case.manager.full_name)
+        to_leads(session, text, leads)
+        to_group(session, text, case)
+
+    registry.register(ACK, ack)
+    registry.register(ESCALATE, escalate)
+    registry.register(RECHECK_NOTICE, recheck_notice)
+    registry.register(RECHECK_DUE, recheck_due)
+    registry.register(MEASURES_DUE, measures_due)
