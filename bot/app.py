@@ -27,7 +27,7 @@ from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import build_scheduler
-from bot.services import access, links
+from bot.services import access, cases, links
 from bot.services.notify import OUTBOX_WRITTEN
 from bot.services.reminders import ReminderRegistry
 from bot.settings import TELEGRAM_API_BASE, Settings
@@ -90,12 +90,14 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
             global_per_second=settings.outbox_global_per_second,
             group_per_minute=settings.outbox_group_per_minute,
             chat_per_second=settings.outbox_chat_per_second,
+            group_window=settings.outbox_group_window.total_seconds(),
         ),
         poll_interval=settings.outbox_poll_interval,
         max_backoff=settings.outbox_max_backoff,
     )
     sender_ref.append(sender)
     registry = ReminderRegistry()
+    cases.register_reminders(registry, settings, texts)
     scheduler = build_scheduler(settings, sessions, registry)
     storage, storage_engine = _storage(settings)
     dispatcher = Dispatcher(

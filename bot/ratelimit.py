@@ -35,11 +35,13 @@ class SendLimiter:
         global_per_second: int,
         group_per_minute: int,
         chat_per_second: int,
+        group_window: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
         self._global = _Window(global_per_second, 1.0)
         self._group_limit = group_per_minute
+        self._group_window = group_window
         self._chat_limit = chat_per_second
         self._groups: dict[int, _Window] = {}
         self._chats: dict[int, _Window] = {}
@@ -79,5 +81,5 @@ class SendLimiter:
     def _group(self, chat_id: int) -> _Window:
         window = self._groups.get(chat_id)
         if window is None:
-            window = self._groups[chat_id] = _Window(self._group_limit, 60.0)
+            window = self._groups[chat_id] = _Window(self._group_limit, self._group_window)
         return window

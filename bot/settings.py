@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     outbox_poll_interval: Duration = timedelta(seconds=1)
     outbox_global_per_second: int = 30
     outbox_group_per_minute: int = 20
+    # The window of the group limit (a minute on Telegram; shorter only in tests).
+    outbox_group_window: Duration = timedelta(minutes=1)
     outbox_chat_per_second: int = 1
     outbox_max_backoff: Duration = timedelta(minutes=5)
     redis_url: str | None = None

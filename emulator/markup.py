@@ -122,7 +122,8 @@ def _validate_button(button: Any) -> dict[str, Any]:
     text = button.get("text")
     if not isinstance(text, str):
         raise _button_error('Field "text" must be of type String')
-    if not text.strip():
+    # Telegram refuses an empty label but takes a blank one (" "): calendars pad with it.
+    if not text:
         raise _button_error("Text must be non-empty")
     actions = [key for key in BUTTON_ACTIONS if button.get(key) is not None]
     if not actions:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BotCommandScopeChat, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,18 @@ router = Router(name=__name__)
 @router.message(CommandStart(), F.chat.type != "private")
 async def start_in_group(message: Message, texts: Texts) -> None:
     await message.reply(texts("start-group"))
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^appeal_\d+$")), F.from_user)
+async def start_appeal(
+    message: Message, command: CommandObject, employee: Employee | None, texts: Texts
+) -> None:
+    """The «Обжаловать» deep link of a case notice (appeals come with the next release)."""
+    if employee is None:
+        await message.answer(texts("help-unknown"))
+        return
+    assert command.args is not None
+    await message.answer(texts("appeal-coming", id=int(command.args.removeprefix("appeal_"))))
 
 
 @router.message(CommandStart(), F.from_user)

@@ -333,8 +333,8 @@ def check(case: Case, act: CaseAct, actor: Employee | None) -> Rule:
         raise Invalid("case-error-wrong-track")
     if case.state not in rule.sources:
         if case.state == rule.target or case.state in FINAL_CASE_STATES:
-            raise AlreadyDone("case-already-done", state=case.state.value)
-        raise Invalid("case-error-state", state=case.state.value)
+            raise AlreadyDone("case-already-done", state=str(case.state))
+        raise Invalid("case-error-state", state=str(case.state))
     return rule
 
 

@@ -1,0 +1,233 @@
+"""End to end: both case tracks from the first post to closing, through the real bot."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services import cases
+from bot.texts import Texts
+from db.models import (
+    AuditEntry,
+    Case,
+    CaseCategory,
+    CaseSource,
+    CaseState,
+    CaseTab,
+    Employee,
+    Reminder,
+    ReminderState,
+)
+from emulator import BotAPIEmulator, StoredMessage
+from tests.conftest import CS_CHAT_ID, make_settings
+from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
+from tests.e2e.harness import BotProcess
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+@pytest.fixture
+def bot_env(bot_env: dict[str, str]) -> dict[str, str]:
+    return {**bot_env, "RECHECK_AFTER": "4", "RECHECK_NOTICE": "2"}
+
+
+async def register_case(
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    category: CaseCategory,
+    summary: str = "Не представился клиенту, не уточнил потребность. Тел. +7 999 123-45-67",
+) -> Case:
+    """CS registers a case through the service (the dialog has its own tests)."""
+    settings = make_settings(database_url)
+    async with sessions() as session:
+        author = (
+            await session.execute(select(Employee).where(Employee.telegram_id == CS_ID))
+        ).scalar_one()
+        manager = (
+            await session.execute(select(Employee).where(Employee.telegram_id == OTHER_MANAGER_ID))
+        ).scalar_one()
+        return await cases.register(
+            session,
+            author,
+            cases.CaseDraft(
+                manager_id=manager.id,
+                tab=CaseTab.CASES,
+                category=category,
+                source=CaseSource.MEETING,
+                incident_date=date.today() - timedelta(days=1),
+                summary=summary,
+            ),
+            settings=settings,
+            texts=Texts("ru", tz=MOSCOW),
+            bot_username="cs_test_bot",
+        )
+
+
+async def press(emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str):
+    query = await emu.press(user_id, message, button)
+    return await emu.wait_callback_answer(query)
+
+
+async def pick_date(emu: BotAPIEmulator, user_id: int, calendar: StoredMessage, day: date):
+    """Press a day in aiogram-dialog's calendar (today is shown in brackets)."""
+    labels = [label for row in calendar.buttons for label in row]
+    wanted = [f"{day.day:02d}", f"[{day.day:02d}]"]
+    label = next((label for label in labels if label.strip() in wanted), None)
+    assert label is not None, labels
+    return await press(emu, user_id, calendar, label)
+
+
+async def test_communication_track_from_post_to_closed(
+    emu: BotAPIEmulator,
+    bot: BotProcess,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+):
+    mark = emu.mark()
+    case = await register_case(sessions, database_url, CaseCategory.COMMUNICATION)
+    post = await emu.wait_for_message(CS_CHAT_ID, contains=f"Кейс #{case.id}", after=mark)
+    copy = await emu.wait_for_message(LEAD_ID, contains=f"Кейс #{case.id}", after=mark)
+    notice = await emu.wait_for_message(OTHER_MANAGER_ID, contains="обжаловать", after=mark)
+    assert "+• ••• •••-••-67" in post.text
+    assert "123-45" not in post.text + copy.text + notice.text
+    assert post.buttons == [["Беру в работу"]]
+    assert notice.reply_markup is not None
+    appeal = notice.reply_markup["inline_keyboard"][0][0]
+    assert appeal["url"] == f"https://t.me/cs_test_bot?start=appeal_{case.id}"
+
+    # A manager and the lead's wrong moves are refused and change nothing.
+    forged = await emu.send_callback(
+        OTHER_MANAGER_ID, CS_CHAT_ID, post.message_id, f"cs:acc:{case.id}"
+    )
+    assert (await emu.wait_callback_answer(forged)).text == "Кнопка устарела или недоступна вам."
+    answer = await press(emu, CS_ID, post, "Беру в работу")
+    assert answer.text == "Это действие вам недоступно."
+
+    answer = await press(emu, LEAD_ID, copy, "Беру в работу")
+    assert answer.text == "Готово."
+    post = await emu.wait_for_edit(
+        CS_CHAT_ID, post.message_id, contains="в работе у Андрей Лидеров"
+    )
+    copy = await emu.wait_for_edit(LEAD_ID, copy.message_id, contains="в работе у")
+    assert copy.buttons == [["Назначить брифинг"]]
+    # The second press of the same button: already done.
+    again = await emu.send_callback(LEAD_ID, LEAD_ID, copy.message_id, f"cs:acc:{case.id}")
+    assert "Уже сделано" in (await emu.wait_callback_answer(again)).text
+
+    mark = emu.mark()
+    await press(emu, LEAD_ID, copy, "Назначить брифинг")
+    calendar = await emu.wait_for_message(LEAD_ID, contains="выберите дату брифинга", after=mark)
+    today = datetime.now(MOSCOW).date()
+    await pick_date(emu, LEAD_ID, calendar, today)
+    await emu.wait_for_message(LEAD_ID, contains="назначен на", after=mark)
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="брифинг назначен")
+
+    copy = await emu.wait_for_edit(LEAD_ID, copy.message_id, contains="брифинг назначен")
+    mark = emu.mark()
+    await press(emu, LEAD_ID, copy, "Брифинг проведён")
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="повторная проверка до")
+    assert f"✅ Брифинг {today:%d.%m.%Y}" in post.text
+    assert post.buttons == [["Проверка пройдена"], ["Ошибка повторилась"]]
+
+    # RECHECK_AFTER is 4 s here: the notice (2 s before) and the due reminder arrive.
+    soon = await emu.wait_for_message(CS_CHAT_ID, contains="Через несколько дней", after=mark)
+    due = await emu.wait_for_message(CS_CHAT_ID, contains="Сегодня повторная проверка", after=mark)
+    lead_due = await emu.wait_for_message(
+        LEAD_ID, contains="Сегодня повторная проверка", after=mark
+    )
+    assert soon.message_id < due.message_id
+    assert lead_due is not None
+
+    answer = await press(emu, CS_ID, post, "Проверка пройдена")
+    assert answer.text == "Готово."
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="закрыт")
+    assert post.buttons == []
+
+    async with sessions() as session:
+        stored = await session.get(Case, case.id)
+        actions = [
+            e.action
+            for e in (await session.execute(select(AuditEntry).where(AuditEntry.entity == "case")))
+            .scalars()
+            .all()
+        ]
+        pending = (
+            await session.execute(select(Reminder).where(Reminder.state == ReminderState.PENDING))
+        ).all()
+    assert stored is not None
+    assert stored.state == CaseState.CLOSED
+    assert actions == ["register", "accept", "set_briefing", "briefing_held", "recheck_passed"]
+    assert pending == []
+
+
+async def test_process_track_with_return_and_confirmation(
+    emu: BotAPIEmulator,
+    bot: BotProcess,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+):
+    mark = emu.mark()
+    case = await register_case(
+        sessions, database_url, CaseCategory.PROCESS, summary="Не выпустили ЭЦП вовремя"
+    )
+    post = await emu.wait_for_message(CS_CHAT_ID, contains=f"Кейс #{case.id}", after=mark)
+    await press(emu, LEAD_ID, post, "Беру в работу")
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="в работе у")
+    assert post.buttons == [["Заполнить разбор"]]
+
+    async def fill_analysis(process: str) -> None:
+        mark = emu.mark()
+        answer = await press(emu, LEAD_ID, post, "Заполнить разбор")
+        assert answer.text == "Продолжите в личном чате с ботом."
+        await emu.wait_for_message(LEAD_ID, contains="разбор (1/4)", after=mark)
+        mark = emu.mark()
+        await emu.send_text(LEAD_ID, "Я")
+        await emu.wait_for_message(LEAD_ID, contains="Слишком коротко", after=mark)
+        for text, prompt in (
+            (process, "(2/4)"),
+            ("Нет доступа к сервису <УЦ> & сбой", "(3/4)"),
+            ("Настроили резервный канал", "(4/4)"),
+        ):
+            mark = emu.mark()
+            await emu.send_text(LEAD_ID, text)
+            calendar_or_prompt = await emu.wait_for_message(LEAD_ID, contains=prompt, after=mark)
+        calendar = calendar_or_prompt
+        tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
+        if tomorrow.month != datetime.now(MOSCOW).date().month:
+            await press(emu, LEAD_ID, calendar, " >>")
+            calendar = emu.messages(LEAD_ID)[-1]
+        await pick_date(emu, LEAD_ID, calendar, tomorrow)
+        review = await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="Разбор по кейсу")
+        assert "Нет доступа к сервису <УЦ> & сбой" in review.text
+        await press(emu, LEAD_ID, review, "Отправить разбор")
+
+    mark = emu.mark()
+    await fill_analysis("Выпуск ЭЦП")
+    reply = await emu.wait_for_message(CS_CHAT_ID, contains="Разбор по кейсу", after=mark)
+    assert reply.reply_to_message_id == post.message_id
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="разбор получен")
+    assert post.buttons == [["Подтвердить"], ["Вернуть на доработку"]]
+
+    # CS returns it with a comment (the form opens in the CS member's private chat).
+    mark = emu.mark()
+    await press(emu, CS_ID, post, "Вернуть на доработку")
+    await emu.wait_for_message(CS_ID, contains="что нужно доработать", after=mark)
+    await emu.send_text(CS_ID, "Укажите сроки по каждому шагу")
+    await emu.wait_for_message(LEAD_ID, contains="вернули на доработку", after=mark)
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="Укажите сроки")
+    assert post.buttons == [["Заполнить разбор"]]
+
+    await fill_analysis("Выпуск ЭЦП, шаги со сроками")
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="шаги со сроками")
+    answer = await press(emu, CS_ID, post, "Подтвердить")
+    assert answer.text == "Готово."
+    await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="закрыт")
+    async with sessions() as session:
+        stored = await session.get(Case, case.id)
+    assert stored is not None
+    assert stored.state == CaseState.CLOSED
+    assert stored.analysis_process == "Выпуск ЭЦП, шаги со сроками"
