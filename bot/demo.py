@@ -15,8 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.app import App, build_app
-from bot.services import roster
+from bot.services import access, cases, roster
 from bot.settings import Settings
+from db.models import CaseCategory, CaseSource, CaseTab
 from emulator import BotAPIEmulator, StoredMessage
 
 DEMO_TOKEN = "100000:DEMO-token"  # noqa: S105 - the emulator's, not a secret
@@ -79,7 +80,63 @@ async def scene_access(world: DemoWorld) -> None:
     await world.say(PAVEL, "/standards")
 
 
-SCENES: list[Callable[[DemoWorld], Awaitable[None]]] = [scene_access]
+async def scene_case(world: DemoWorld) -> None:
+    """CS registers a communication error; the lead takes it, sets and holds the briefing; the
+    re-check reminder arrives (RECHECK_AFTER is seconds here); CS records the result."""
+    emu, app = world.emu, world.app
+    mark = emu.mark()
+    async with app.sessions() as session:
+        author = await access.current(session, OLGA.telegram_id)
+        manager = await access.current(session, IVAN.telegram_id)
+        assert manager is not None
+        case = await cases.register(
+            session,
+            author,
+            cases.CaseDraft(
+                manager_id=manager.id,
+                tab=CaseTab.GROWTH,
+                category=CaseCategory.COMMUNICATION,
+                source=CaseSource.CALL,
+                incident_date=cases.local_today(app.settings),
+                summary=(
+                    "Не уточнил потребность клиента, не предложил показ. Клиент: +7 916 555-12-34"
+                ),
+            ),
+            settings=app.settings,
+            texts=app.texts,
+            bot_username=(await app.bot.me()).username or "",
+        )
+    post = await emu.wait_for_message(
+        CS_CHAT_ID, contains=f"Кейс #{case.id}", after=mark, timeout=WAIT
+    )
+    copy = await emu.wait_for_message(
+        ANDREY.telegram_id, contains=f"Кейс #{case.id}", after=mark, timeout=WAIT
+    )
+    await world.press(ANDREY, copy, "Беру в работу")
+    copy = await emu.wait_for_edit(
+        ANDREY.telegram_id, copy.message_id, contains="в работе", timeout=WAIT
+    )
+    mark = emu.mark()
+    await world.press(ANDREY, copy, "Назначить брифинг")
+    calendar = await emu.wait_for_message(
+        ANDREY.telegram_id, contains="дату брифинга", after=mark, timeout=WAIT
+    )
+    today = cases.local_today(app.settings)
+    await world.press(ANDREY, calendar, f"[{today.day:02d}]")
+    copy = await emu.wait_for_edit(
+        ANDREY.telegram_id, copy.message_id, contains="брифинг назначен", timeout=WAIT
+    )
+    mark = emu.mark()
+    await world.press(ANDREY, copy, "Брифинг проведён")
+    await emu.wait_for_message(
+        CS_CHAT_ID, contains="Сегодня повторная проверка", after=mark, timeout=WAIT
+    )
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="повторная проверка до")
+    await world.press(OLGA, post, "Проверка пройдена")
+    await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="закрыт", timeout=WAIT)
+
+
+SCENES: list[Callable[[DemoWorld], Awaitable[None]]] = [scene_access, scene_case]
 
 
 def demo_settings(base_url: str, database_url: str) -> Settings:
@@ -91,6 +148,8 @@ def demo_settings(base_url: str, database_url: str) -> Settings:
         telegram_api_base=base_url,
         database_url=database_url,
         outbox_poll_interval=timedelta(seconds=0.1),
+        recheck_after=timedelta(seconds=3),
+        recheck_notice=timedelta(seconds=1),
         reminder_sweep_interval=timedelta(seconds=0.5),
         log_level="WARNING",
     )

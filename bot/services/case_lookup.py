@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CaseButton
 from bot.services import case_posts, cases
-from bot.services.errors import Forbidden, ServiceError
+from bot.services.errors import Forbidden, NotFound, ServiceError
 from bot.services.masking import mask_personal_data
 from bot.texts import Texts
 from db import audit, case_queries
 from db.models import FINAL_CASE_STATES, Case, CaseCategory, CaseState, Employee, Role
 
 PAGE_SIZE = 8
+MAX_ID = 2**63 - 1
 OPEN_STATES = frozenset(CaseState) - FINAL_CASE_STATES
 
 ScopeFilter = Literal["open", "all"]
@@ -121,6 +122,8 @@ async def list_for(
 async def card(session: AsyncSession, viewer: Employee | None, case_id: int) -> CaseCard:
     """The case and its history, oldest first; NotFound (not Forbidden: a case out of scope
     looks exactly like a missing one) if `viewer` may not see it."""
+    if not 0 < case_id <= MAX_ID:  # /case 99999999999999999999 must not overflow SQLite
+        raise NotFound("case-error-missing", id=case_id)
     if viewer is not None and not viewer.active:
         viewer = None
     case = await cases.visible_case(session, viewer, case_id)

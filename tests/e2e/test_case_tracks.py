@@ -134,7 +134,7 @@ async def test_communication_track_from_post_to_closed(
     assert post.buttons == [["Проверка пройдена"], ["Ошибка повторилась"]]
 
     # RECHECK_AFTER is 4 s here: the notice (2 s before) and the due reminder arrive.
-    soon = await emu.wait_for_message(CS_CHAT_ID, contains="Через несколько дней", after=mark)
+    soon = await emu.wait_for_message(CS_CHAT_ID, contains="Скоро повторная проверка", after=mark)
     due = await emu.wait_for_message(CS_CHAT_ID, contains="Сегодня повторная проверка", after=mark)
     lead_due = await emu.wait_for_message(
         LEAD_ID, contains="Сегодня повторная проверка", after=mark

@@ -112,7 +112,7 @@ btn-case-edit-due = Изменить срок
 
 case-remind-ack = ⏰ Кейс #{ $id } ({ $manager }) ждёт реакции: нажмите «Беру в работу» в посте кейса.
 case-remind-escalate = ⚠️ Кейс #{ $id } без реакции больше { $hours } ч. Лидеры группы: { $leads }
-case-remind-recheck-soon = 🔔 Через несколько дней, { $due }, повторная проверка по кейсу #{ $id } ({ $manager }).
+case-remind-recheck-soon = 🔔 Скоро повторная проверка по кейсу #{ $id } ({ $manager }): срок { $due }.
 case-remind-recheck-today = 🔔 Сегодня повторная проверка по кейсу #{ $id } ({ $manager }). Результат — кнопками в посте кейса.
 case-remind-measures = 🔔 Сегодня срок мер по кейсу #{ $id } ({ $manager }).
 

@@ -29,8 +29,8 @@ cases-list-option-any-category = Все категории
 cases-list-option-checked = ✓ { $label }
 
 cases-list-history-title = <b>История</b>
-cases-list-history-created = { $when } · { $who }: зарегистрирован — { $to }
-cases-list-history-change = { $when } · { $who }: { $from } → { $to }
+cases-list-history-created = { $when } · { $who }: зарегистрирован — { $new }
+cases-list-history-change = { $when } · { $who }: { $old } → { $new }
 cases-list-history-other = { $when } · { $who }: { $action }
 cases-list-history-comment = { $line } — «{ $comment }»
 cases-list-history-empty = Записей пока нет.
