@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from aiogram_dialog import DialogManager
@@ -13,7 +14,7 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarScopeView,
     CalendarYearsView,
 )
-from aiogram_dialog.widgets.text import Text
+from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.texts import Texts
@@ -38,57 +39,47 @@ def services_of(manager: DialogManager) -> tuple[AsyncSession, Employee | None, 
     return data["session"], data.get("employee"), data["texts"]
 
 
-MONTHS = (
-    "Январь",
-    "Февраль",
-    "Март",
-    "Апрель",
-    "Май",
-    "Июнь",
-    "Июль",
-    "Август",
-    "Сентябрь",
-    "Октябрь",
-    "Ноябрь",
-    "Декабрь",
-)
-WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
-
-
 class _DateText(Text):
-    """A calendar label in Russian (aiogram-dialog's default uses the C locale: English)."""
+    """A calendar label from the catalogue: month and weekday names in Russian."""
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, key: str) -> None:
         super().__init__()
-        self.pattern = pattern
+        self.key = key
 
     async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
-        value = data["date"]
-        return self.pattern.format(
-            day=f"{value.day:02d}",
-            month=MONTHS[value.month - 1],
-            year=value.year,
-            weekday=WEEKDAYS[value.weekday()],
-        )
+        texts: Texts = manager.middleware_data["texts"]
+        shown: date = data["date"]
+        return texts(self.key, month=shown.month, year=shown.year, weekday=shown.isoweekday())
 
 
 class RuCalendar(Calendar):
-    """aiogram-dialog's Calendar with Russian names, weeks from Monday, today in TIMEZONE."""
+    """aiogram-dialog's Calendar in Russian, weeks from Monday, "today" in TIMEZONE.
+
+    `past_only` offers days up to today (an incident), `future_only` from today on (a
+    briefing, a due date); the handlers check the picked date again.
+    """
+
+    def __init__(
+        self, *args: Any, past_only: bool = False, future_only: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.past_only = past_only
+        self.future_only = future_only
 
     def _init_views(self) -> dict[CalendarScope, CalendarScopeView]:
         return {
             CalendarScope.DAYS: CalendarDaysView(
                 self._item_callback_data,
-                today_text=_DateText("[{day}]"),
-                weekday_text=_DateText("{weekday}"),
-                header_text=_DateText("🗓 {month} {year}"),
-                next_month_text=_DateText("{month} >>"),
-                prev_month_text=_DateText("<< {month}"),
+                today_text=Format("[{date:%d}]"),
+                weekday_text=_DateText("calendar-weekday"),
+                header_text=_DateText("calendar-header"),
+                prev_month_text=_DateText("calendar-prev"),
+                next_month_text=_DateText("calendar-next"),
             ),
             CalendarScope.MONTHS: CalendarMonthView(
                 self._item_callback_data,
-                month_text=_DateText("{month}"),
-                this_month_text=_DateText("[{month}]"),
+                month_text=_DateText("calendar-month"),
+                this_month_text=_DateText("calendar-this-month"),
             ),
             CalendarScope.YEARS: CalendarYearsView(self._item_callback_data),
         }
@@ -97,4 +88,11 @@ class RuCalendar(Calendar):
         self, data: dict[str, Any], manager: DialogManager
     ) -> CalendarUserConfig:
         settings = manager.middleware_data["settings"]
-        return CalendarUserConfig(firstweekday=0, timezone=settings.tz)
+        now = datetime.now(settings.tz)
+        return CalendarUserConfig(
+            firstweekday=0,
+            # The widget wants a fixed offset; today's offset of TIMEZONE is the one to show.
+            timezone=timezone(now.utcoffset() or timedelta(0)),
+            max_date=now.date() if self.past_only else None,
+            min_date=now.date() if self.future_only else None,
+        )

@@ -78,4 +78,4 @@ async def employee_names(session: AsyncSession, employee_ids: Iterable[int]) -> 
     result = await session.execute(
         select(Employee.id, Employee.full_name).where(Employee.id.in_(ids))
     )
-    return {employee_id: name for employee_id, name in result.tuples()}
+    return {employee_id: name for employee_id, name in result}

@@ -76,17 +76,25 @@ def create_session_factory(
 
 @asynccontextmanager
 async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """One write unit of work: begins IMMEDIATE on SQLite, commits on success, rolls back on error.
+    """One write unit of work: begins IMMEDIATE on SQLite, commits on success, undoes on error.
 
     A read transaction the session may hold (from earlier lookups in the same update) is ended
     first, so the write starts from a fresh snapshot and takes the write lock up front.
+    The work runs inside a SAVEPOINT: on error only that is rolled back, so the objects the
+    update loaded before (the current employee, say) stay usable for the refusal message;
+    a full rollback would expire them all.
     """
     if session.in_transaction():
         await session.commit()
     await session.connection(execution_options={_IMMEDIATE: True})
+    savepoint = await session.begin_nested()
     try:
         yield session
     except BaseException:
-        await session.rollback()
+        try:
+            await savepoint.rollback()
+            await session.commit()  # nothing is left to write: this only ends the transaction
+        except Exception:
+            await session.rollback()
         raise
     await session.commit()

@@ -165,6 +165,51 @@ class EmulatorControl:
         message.caption = message.caption_html = caption
         return self._deliver(message)
 
+    async def send_audio(
+        self,
+        user_id: int,
+        content: bytes,
+        filename: str = "a.mp3",
+        chat_id: int | None = None,
+        caption: str | None = None,
+        *,
+        duration: int = 1,
+        performer: str | None = None,
+        title: str | None = None,
+    ) -> StoredMessage:
+        """The user sends a music file (the update carries ``audio``, not ``document``)."""
+        message = self._user_message(user_id, chat_id, None, None)
+        mime = guess_mime(filename)
+        stored = self.state.new_file(
+            "audio",
+            content,
+            filename,
+            mime if mime.startswith("audio/") else "audio/mpeg",
+            duration=duration,
+        )
+        stored.performer, stored.title = performer, title
+        message.audio = self.state.register_file(stored)
+        message.caption = message.caption_html = caption
+        return self._deliver(message)
+
+    async def send_voice(
+        self,
+        user_id: int,
+        content: bytes,
+        chat_id: int | None = None,
+        caption: str | None = None,
+        *,
+        duration: int = 1,
+    ) -> StoredMessage:
+        """The user records a voice message (OGG/Opus, as Telegram clients send them)."""
+        message = self._user_message(user_id, chat_id, None, None)
+        stored = self.state.new_file(
+            "voice", content, None, "audio/ogg", extension="oga", duration=duration
+        )
+        message.voice = self.state.register_file(stored)
+        message.caption = message.caption_html = caption
+        return self._deliver(message)
+
     def _user_message(
         self,
         user_id: int,

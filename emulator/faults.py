@@ -11,6 +11,8 @@ SEND_EDIT_METHODS = frozenset(
         "sendmessage",
         "senddocument",
         "sendphoto",
+        "sendaudio",
+        "sendvoice",
         "editmessagetext",
         "editmessagereplymarkup",
         "editmessagecaption",

@@ -94,6 +94,8 @@ class BotApi:
             "sendmessage": self.send_message,
             "senddocument": self.send_document,
             "sendphoto": self.send_photo,
+            "sendaudio": self.send_audio,
+            "sendvoice": self.send_voice,
             "sendchataction": self.send_chat_action,
             "editmessagetext": self.edit_message_text,
             "editmessagecaption": self.edit_message_caption,
@@ -190,7 +192,7 @@ class BotApi:
         self.limiter.check(chat.id, is_send=True)
         message.thread_id = thread_id
         message.reply_to_message_id = reply.message_id if reply else None
-        for stored in (message.document, message.photo):
+        for stored in (message.document, message.photo, message.audio, message.voice):
             if stored is not None:
                 self.state.register_file(stored)
         self.state.add_message(chat, message)
@@ -312,9 +314,9 @@ class BotApi:
             if found.kind != kind:
                 raise bad_request(f"can't use file of type {found.kind.title()} as {kind.title()}")
             return found
-        return self._new_upload(source, kind)
+        return self._new_upload(source, kind, params)
 
-    def _new_upload(self, upload: Upload, kind: str) -> StoredFile:
+    def _new_upload(self, upload: Upload, kind: str, params: Params) -> StoredFile:
         if not upload.content:
             raise bad_request("file must be non-empty")
         if kind == "photo":
@@ -329,8 +331,31 @@ class BotApi:
                 size=(width, height),
                 extension="jpg" if fmt == "jpeg" else fmt,
             )
+        if kind in ("audio", "voice"):
+            return self._new_sound(upload, kind, params)
         mime = guess_mime(upload.filename, upload.content_type)
         return self.state.new_file("document", upload.content, upload.filename, mime)
+
+    def _new_sound(self, upload: Upload, kind: str, params: Params) -> StoredFile:
+        """An uploaded audio or voice. The emulator does not decode sound: the duration is
+        the one the bot gives (Telegram would measure it), 0 if none."""
+        duration = max(0, params.get_int("duration") or 0)
+        mime = guess_mime(upload.filename, upload.content_type)
+        if kind == "voice":
+            # A voice message has no file name; Telegram keeps only the sound and its type.
+            if not mime.startswith("audio/"):
+                mime = "audio/ogg"
+            return self.state.new_file(
+                "voice", upload.content, None, mime, extension="oga", duration=duration
+            )
+        if not mime.startswith("audio/"):
+            mime = "audio/mpeg"
+        stored = self.state.new_file(
+            "audio", upload.content, upload.filename, mime, duration=duration
+        )
+        stored.performer = params.get_str("performer") or None
+        stored.title = params.get_str("title") or None
+        return stored
 
     async def _send_media(self, params: Params, kind: str) -> dict[str, Any]:
         chat = self.chat_for_send(params)
@@ -339,10 +364,7 @@ class BotApi:
         markup = self._markup(params)
         reply = self._reply_to(chat, params)
         message = self._bot_message(chat)
-        if kind == "photo":
-            message.photo = stored
-        else:
-            message.document = stored
+        setattr(message, kind, stored)  # message.photo, .document, .audio or .voice
         message.caption = parsed.text or None
         message.caption_entities = parsed.entities
         message.caption_html = params.get_str("caption")
@@ -354,6 +376,12 @@ class BotApi:
 
     async def send_photo(self, params: Params) -> dict[str, Any]:
         return await self._send_media(params, "photo")
+
+    async def send_audio(self, params: Params) -> dict[str, Any]:
+        return await self._send_media(params, "audio")
+
+    async def send_voice(self, params: Params) -> dict[str, Any]:
+        return await self._send_media(params, "voice")
 
     async def send_chat_action(self, params: Params) -> bool:
         self.chat_for_send(params)

@@ -77,11 +77,14 @@ class StoredFile:
     file_unique_id: str
     file_path: str
     content: bytes
-    kind: str  # "document" | "photo"
+    kind: str  # "document" | "photo" | "audio" | "voice"
     file_name: str | None = None
     mime_type: str | None = None
     width: int = 0
     height: int = 0
+    duration: int = 0  # audio and voice, in seconds
+    performer: str | None = None  # audio only
+    title: str | None = None  # audio only
 
     @property
     def size(self) -> int:
@@ -139,7 +142,7 @@ class StoredMessage:
     sender_id: int
     date: int
     thread_id: int | None = None
-    text: str = ""  # "" for photos/documents (their text is the caption)
+    text: str = ""  # "" for files (their text is the caption)
     html: str | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
     caption: str | None = None
@@ -148,6 +151,8 @@ class StoredMessage:
     reply_markup: dict[str, Any] | None = None
     document: StoredFile | None = None
     photo: StoredFile | None = None
+    audio: StoredFile | None = None
+    voice: StoredFile | None = None
     reply_to_message_id: int | None = None
     edit_date: int | None = None
     edits: list[str] = field(default_factory=list)
@@ -176,7 +181,7 @@ class StoredMessage:
 
     @property
     def file(self) -> StoredFile | None:
-        return self.document or self.photo
+        return self.document or self.photo or self.audio or self.voice
 
     @property
     def file_bytes(self) -> bytes | None:

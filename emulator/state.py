@@ -108,6 +108,15 @@ class PendingUpdate:
     payload: dict[str, Any]
 
 
+# The file_id prefix Telegram gives each kind of file, and the folder of its file_path.
+FILE_KINDS = {
+    "document": ("BQACAgIAAx", "documents"),
+    "photo": ("AgACAgIAAx", "photos"),
+    "audio": ("CQACAgIAAx", "music"),
+    "voice": ("AwACAgIAAx", "voice"),
+}
+
+
 class EmulatorState:
     def __init__(self, bot_id: int, bot_name: str, bot_username: str) -> None:
         self.bot_id = bot_id
@@ -233,6 +242,10 @@ class EmulatorState:
             data["document"] = document_api(message.document)
         if message.photo is not None:
             data["photo"] = [photo_size_api(message.photo)]
+        if message.audio is not None:
+            data["audio"] = audio_api(message.audio)
+        if message.voice is not None:
+            data["voice"] = voice_api(message.voice)
         if message.caption:
             data["caption"] = message.caption
             if message.caption_entities:
@@ -252,12 +265,12 @@ class EmulatorState:
         mime_type: str | None = None,
         size: tuple[int, int] = (0, 0),
         extension: str = "",
+        duration: int = 0,
     ) -> StoredFile:
         """A file object that is not registered yet (see ``register_file``)."""
         self._file_counter += 1
         number = self._file_counter
-        prefix = "BQACAgIAAx" if kind == "document" else "AgACAgIAAx"
-        folder = "documents" if kind == "document" else "photos"
+        prefix, folder = FILE_KINDS[kind]
         ext = extension or (file_name.rsplit(".", 1)[-1] if file_name and "." in file_name else "")
         path = f"{folder}/file_{number}" + (f".{ext}" if ext else "")
         return StoredFile(
@@ -270,6 +283,7 @@ class EmulatorState:
             mime_type=mime_type,
             width=size[0],
             height=size[1],
+            duration=duration,
         )
 
     def register_file(self, stored: StoredFile) -> StoredFile:
@@ -333,6 +347,32 @@ def photo_size_api(stored: StoredFile) -> dict[str, Any]:
     }
 
 
+def audio_api(stored: StoredFile) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "duration": stored.duration,
+        "file_size": stored.size,
+    }
+    for key in ("performer", "title", "file_name", "mime_type"):
+        value = getattr(stored, key)
+        if value:
+            data[key] = value
+    return data
+
+
+def voice_api(stored: StoredFile) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "duration": stored.duration,
+        "file_size": stored.size,
+    }
+    if stored.mime_type:
+        data["mime_type"] = stored.mime_type
+    return data
+
+
 def describe_attachment(message: StoredMessage) -> str | None:
     if message.document is not None:
         return (
@@ -340,6 +380,11 @@ def describe_attachment(message: StoredMessage) -> str | None:
         )
     if message.photo is not None:
         return f"🖼 фото ({human_size(message.photo.size)})"
+    if message.audio is not None:
+        name = message.audio.title or message.audio.file_name or "аудио"
+        return f"🎵 {name} ({human_size(message.audio.size)})"
+    if message.voice is not None:
+        return f"🎤 голосовое, {message.voice.duration} с ({human_size(message.voice.size)})"
     return None
 
 

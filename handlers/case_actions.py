@@ -203,7 +203,7 @@ async def _briefing_picked(
 briefing_dialog = Dialog(
     Window(
         Format("{briefing}"),
-        RuCalendar(id="briefing_date", on_click=_briefing_picked),
+        RuCalendar(id="briefing_date", on_click=_briefing_picked, future_only=True),
         Cancel(T("btn-cancel")),
         getter=_prompt_data,
         state=BriefingSG.pick,
@@ -304,7 +304,7 @@ analysis_dialog = Dialog(
     _text_window("measures", "measures", AnalysisSG.due, AnalysisSG.measures),
     Window(
         Format("{due}"),
-        RuCalendar(id="measures_due", on_click=_due_picked),
+        RuCalendar(id="measures_due", on_click=_due_picked, future_only=True),
         Cancel(T("btn-cancel")),
         getter=_prompt_data,
         state=AnalysisSG.due,

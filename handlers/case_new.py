@@ -1,7 +1,585 @@
-"""(being written)"""
+"""/case: CS registers a case in a guided dialog (aiogram-dialog), then publishes it.
+
+Steps: the person (searched by part of the name, a paged list), tab, category, source, the
+incident date (a calendar that ends today), the summary, a link to the recording, files;
+then a review screen where any field can be changed before «Опубликовать». The draft lives
+in `dialog_data` (JSON: the date as an ISO string), so it survives a restart; the service
+validates everything again when the case is registered.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+import logging
+from datetime import date
+from typing import Any
 
+from aiogram import Bot, F, Router
+from aiogram.enums import ContentType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import ChatEvent, Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog.widgets.common import ManagedScroll
+from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
+from aiogram_dialog.widgets.kbd import (
+    Button,
+    Group,
+    ManagedCalendar,
+    Row,
+    ScrollingGroup,
+    Select,
+    SwitchTo,
+)
+from aiogram_dialog.widgets.text import Format
+
+from bot.dialog_widgets import RuCalendar, T, services_of
+from bot.filters import RoleFilter
+from bot.services import cases
+from bot.services.errors import Forbidden, Invalid, NotFound, ServiceError
+from bot.services.masking import mask_personal_data
+from bot.settings import Settings
+from bot.texts import Html, Texts
+from db.models import CaseCategory, CaseSource, CaseTab, Employee, Role
+
+log = logging.getLogger(__name__)
 router = Router(name=__name__)
+router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
+router.callback_query.filter(RoleFilter(Role.CS))
+
+# Every file is re-sent to the group and to each lead as a reply to the post: a case with
+# dozens of files would be a flood, not a case. (A rule for the service, see the issue note.)
+MAX_ATTACHMENTS = 10
+MAX_QUERY = 100
+# How much of a file name or of the link the review shows: with a 2,000-character summary
+# the review must still fit in one message (4,096 characters).
+SHOWN_NAME = 40
+SHOWN_LINK = 300
+FILE_TYPES = [ContentType.PHOTO, ContentType.DOCUMENT, ContentType.AUDIO, ContentType.VOICE]
+
+
+class CaseNewSG(StatesGroup):
+    manager_search = State()
+    manager_pick = State()
+    tab = State()
+    category = State()
+    source = State()
+    incident_date = State()
+    summary = State()
+    link = State()
+    attachments = State()
+    review = State()
+
+
+@router.message(Command("case"), F.text.regexp(r"^/case(@\w+)?\s*$"))
+async def open_case_dialog(message: Message, dialog_manager: DialogManager) -> None:
+    await dialog_manager.start(CaseNewSG.manager_search, mode=StartMode.RESET_STACK)
+
+
+# --- moving between steps -----------------------------------------------------------------
+
+
+async def _next(manager: DialogManager, state: State) -> None:
+    """On to `state`, or back to the review if the step was opened by «Изменить»."""
+    await manager.switch_to(CaseNewSG.review if manager.dialog_data.get("reviewing") else state)
+
+
+def _back(previous: State) -> Any:
+    async def on_click(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+        await _next(manager, previous)
+
+    return on_click
+
+
+async def _mark_reviewing(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["reviewing"] = True
+
+
+async def _close(query: CallbackQuery, manager: DialogManager, text: str) -> None:
+    """Close the dialog, then replace its message with `text` (no buttons left to press).
+
+    Closed first: once a case is registered, a failed edit must not leave the review open
+    for a second «Опубликовать»; the edit is only the confirmation.
+    """
+    await manager.done()
+    if not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_text(text)
+    except TelegramAPIError as error:
+        log.warning("dialog message not replaced: %s", error)
+
+
+async def _cancel(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    _, _, texts = services_of(manager)
+    await _close(query, manager, texts("cancelled"))
+
+
+def _navigation(previous: State | None) -> Row:
+    back = (
+        Button(T("btn-back"), id="back", on_click=_back(previous))
+        if previous is not None
+        # The first step has nowhere to go back to, except the review it was opened from.
+        else Button(T("btn-back"), id="back", on_click=_back(CaseNewSG.review), when="reviewing")
+    )
+    return Row(back, Button(T("btn-cancel"), id="cancel", on_click=_cancel))
+
+
+async def _say(message: Message, manager: DialogManager, key: str, **args: object) -> None:
+    """Tell what is expected; the same step is shown again below the answer."""
+    _, _, texts = services_of(manager)
+    await message.answer(texts(key, **args))
+    manager.show_mode = ShowMode.SEND
+
+
+def _hint(key: str) -> MessageInput:
+    """What any other message on this step gets: a hint, and the step stays."""
+
+    async def on_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+        await _say(message, manager, key)
+
+    return MessageInput(on_message)
+
+
+async def _wrong_text(
+    message: Message, widget: ManagedTextInput[str], manager: DialogManager, error: ValueError
+) -> None:
+    reason = error.args[0] if error.args else None
+    if isinstance(reason, ServiceError):
+        await _say(message, manager, reason.key, **reason.args_)
+    else:
+        await _say(message, manager, "case-error-text-only")
+
+
+def _checked(clean: Any) -> Any:
+    """A TextInput type factory: the cleaned value, or ValueError carrying the reason."""
+
+    def factory(text: str) -> str:
+        try:
+            return str(clean(text))
+        except Invalid as error:
+            raise ValueError(error) from error
+
+    return factory
+
+
+# --- step 1: the person -------------------------------------------------------------------
+
+
+def _group_name(employee: Employee, texts: Texts) -> str:
+    # The case goes to the person's first group (leads may have several), as the service does.
+    return employee.groups[0].name if employee.groups else texts("case-new-no-group")
+
+
+async def _search(
+    message: Message, widget: ManagedTextInput[str], manager: DialogManager, text: str
+) -> None:
+    session, _, _ = services_of(manager)
+    query = " ".join(text.split())[:MAX_QUERY]
+    if not query:
+        await _say(message, manager, "case-new-search-empty")
+        return
+    if not await cases.find_managers(session, query):
+        await _say(message, manager, "case-new-no-match", query=query)
+        return
+    manager.dialog_data["query"] = query
+    pages = manager.find("managers_page")
+    if isinstance(pages, ManagedScroll):  # a new search starts on its first page
+        await pages.set_page(0)
+    await manager.switch_to(CaseNewSG.manager_pick)
+
+
+def _search_input() -> list[Any]:
+    return [
+        TextInput(id="in_query", on_success=_search),
+        _hint("case-new-search-text-only"),
+    ]
+
+
+async def _managers_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    session, _, texts = services_of(dialog_manager)
+    query = dialog_manager.dialog_data.get("query", "")
+    found = await cases.find_managers(session, query) if query else []
+    return {
+        "text": texts("case-new-pick-manager", query=query, count=len(found)),
+        # Button texts are plain text: no escaping here.
+        "managers": [
+            (person.id, f"{person.full_name} — {_group_name(person, texts)}") for person in found
+        ],
+    }
+
+
+async def _pick_manager(
+    query: CallbackQuery, widget: Any, manager: DialogManager, item_id: int
+) -> None:
+    session, _, texts = services_of(manager)
+    found = await cases.find_managers(session, manager.dialog_data.get("query", ""))
+    person = next((p for p in found if p.id == item_id), None)
+    if person is None:
+        await query.answer(texts("case-new-manager-gone"), show_alert=True)
+        return
+    if not person.groups:
+        await query.answer(
+            texts("case-error-manager-group", name=person.full_name), show_alert=True
+        )
+        return
+    manager.dialog_data.update(
+        manager_id=person.id, manager_name=person.full_name, group_name=person.groups[0].name
+    )
+    await _next(manager, CaseNewSG.tab)
+
+
+# --- steps 2-4: tab, category, source -------------------------------------------------------
+
+
+async def _choices(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    _, _, texts = services_of(dialog_manager)
+    return {
+        "tab_choices": [(tab.value, texts(f"case-tab-{tab}")) for tab in CaseTab],
+        "category_choices": [
+            (category.value, texts(f"case-category-{category}")) for category in CaseCategory
+        ],
+        "source_choices": [(source.value, texts(f"case-source-{source}")) for source in CaseSource],
+    }
+
+
+def _choose(field: str, next_state: State) -> Any:
+    async def on_click(
+        query: CallbackQuery, widget: Any, manager: DialogManager, value: str
+    ) -> None:
+        manager.dialog_data[field] = value
+        await _next(manager, next_state)
+
+    return on_click
+
+
+def _choice_window(field: str, state: State, previous: State, next_state: State) -> Window:
+    return Window(
+        Format("{" + field + "_prompt}"),
+        Group(
+            Select(
+                Format("{item[1]}"),
+                id=f"pick_{field}",
+                item_id_getter=lambda item: item[0],
+                items=f"{field}_choices",
+                on_click=_choose(field, next_state),
+            ),
+            width=1,
+        ),
+        _hint("case-new-choose-button"),
+        _navigation(previous),
+        getter=[_choices, _prompts],
+        state=state,
+    )
+
+
+# --- step 5: the incident date --------------------------------------------------------------
+
+
+async def _date_picked(
+    event: ChatEvent, widget: ManagedCalendar, manager: DialogManager, picked: date, /
+) -> None:
+    assert isinstance(event, CallbackQuery)
+    settings: Settings = manager.middleware_data["settings"]
+    _, _, texts = services_of(manager)
+    try:
+        # Future days are not offered, but an old keyboard or a forged press can still send one.
+        cases.check_incident_date(picked, cases.local_today(settings))
+    except Invalid as error:
+        await event.answer(texts(error.key, **error.args_), show_alert=True)
+        return
+    manager.dialog_data["incident_date"] = picked.isoformat()
+    await _next(manager, CaseNewSG.summary)
+
+
+# --- steps 6-7: summary and link -------------------------------------------------------------
+
+
+def _saved_text(field: str, next_state: State) -> Any:
+    async def on_success(
+        message: Message, widget: ManagedTextInput[str], manager: DialogManager, value: str
+    ) -> None:
+        manager.dialog_data[field] = value
+        await _next(manager, next_state)
+
+    return on_success
+
+
+async def _skip_link(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["link"] = None
+    await _next(manager, CaseNewSG.attachments)
+
+
+# --- step 8: attachments ------------------------------------------------------------------
+
+
+def attachment_of(message: Message) -> dict[str, str] | None:
+    """The file of a photo/document/audio/voice message, as the draft keeps it."""
+    if message.photo:
+        return {"kind": "photo", "file_id": message.photo[-1].file_id, "file_name": ""}
+    if message.document:
+        name = message.document.file_name or ""
+        return {"kind": "document", "file_id": message.document.file_id, "file_name": name}
+    if message.audio:
+        name = message.audio.file_name or message.audio.title or ""
+        return {"kind": "audio", "file_id": message.audio.file_id, "file_name": name}
+    if message.voice:
+        return {"kind": "voice", "file_id": message.voice.file_id, "file_name": ""}
+    return None
+
+
+async def _file_added(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    attachment = attachment_of(message)
+    if attachment is None:  # the content types of the input make this unreachable
+        return
+    files: list[dict[str, str]] = manager.dialog_data.setdefault("attachments", [])
+    if len(files) >= MAX_ATTACHMENTS:
+        await _say(message, manager, "case-new-attachments-full", max=MAX_ATTACHMENTS)
+        return
+    files.append(attachment)
+    if message.caption:
+        await _say(message, manager, "case-new-caption-dropped")
+
+
+async def _clear_files(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["attachments"] = []
+
+
+async def _files_done(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await manager.switch_to(CaseNewSG.review)
+
+
+def shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def describe_attachments(files: list[dict[str, str]], texts: Texts) -> str:
+    """«нет», or «2 (фото, документ «отчёт.pdf»)»: safe HTML."""
+    if not files:
+        return texts("case-new-attachments-none")
+    items = []
+    for item in files:
+        key = f"case-new-attachment-{item['kind']}"
+        if item["kind"] in ("document", "audio") and not item.get("file_name"):
+            key += "-unnamed"
+        items.append(texts(key, name=shortened(item.get("file_name", ""), SHOWN_NAME)))
+    return texts("case-new-attachments-list", count=len(files), items=Html(", ".join(items)))
+
+
+# --- the review and publishing --------------------------------------------------------------
+
+
+def case_draft(data: dict[str, Any]) -> cases.CaseDraft:
+    return cases.CaseDraft(
+        manager_id=int(data["manager_id"]),
+        tab=CaseTab(data["tab"]),
+        category=CaseCategory(data["category"]),
+        source=CaseSource(data["source"]),
+        incident_date=date.fromisoformat(data["incident_date"]),
+        summary=data["summary"],
+        link=data.get("link") or None,
+        attachments=tuple(
+            cases.AttachmentDraft(kind=a["kind"], file_id=a["file_id"], file_name=a["file_name"])
+            for a in data.get("attachments", [])
+        ),
+    )
+
+
+async def _review_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    _, _, texts = services_of(dialog_manager)
+    data = dialog_manager.dialog_data
+    summary = data.get("summary", "")
+    text = texts(
+        "case-new-review",
+        manager=data.get("manager_name", ""),
+        group=data.get("group_name", ""),
+        tab=texts(f"case-tab-{data['tab']}"),
+        category=texts(f"case-category-{data['category']}"),
+        source=texts(f"case-source-{data['source']}"),
+        date=date.fromisoformat(data["incident_date"]),
+        link=shortened(data.get("link") or "", SHOWN_LINK) or texts("case-new-no-link"),
+        attachments=Html(describe_attachments(data.get("attachments", []), texts)),
+        summary=summary,
+    )
+    if mask_personal_data(summary) != summary:
+        text += "\n\n" + texts("case-new-review-masked")
+    return {"text": text}
+
+
+async def _publish(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    session, employee, texts = services_of(manager)
+    settings: Settings = manager.middleware_data["settings"]
+    bot: Bot = manager.middleware_data["bot"]
+    me = await bot.me()
+    try:
+        case = await cases.register(
+            session,
+            employee,
+            case_draft(manager.dialog_data),
+            settings=settings,
+            texts=texts,
+            bot_username=me.username or "",
+        )
+    except NotFound as error:  # the person left the roster meanwhile: choose again
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        manager.dialog_data["reviewing"] = True
+        await manager.switch_to(CaseNewSG.manager_search)
+        return
+    except Forbidden as error:
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        await _close(query, manager, texts("cancelled"))
+        return
+    except ServiceError as error:  # e.g. the person has no group now: the review stays
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        return
+    await _close(query, manager, texts("case-new-published", id=case.id))
+
+
+# --- the windows --------------------------------------------------------------------------
+
+
+async def _prompts(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    _, _, texts = services_of(dialog_manager)
+    data = dialog_manager.dialog_data
+    files = data.get("attachments", [])
+    return {
+        "reviewing": bool(data.get("reviewing")),
+        "has_files": bool(files),
+        "manager_prompt": texts("case-new-ask-manager"),
+        "tab_prompt": texts("case-new-ask-tab", manager=data.get("manager_name", "")),
+        "category_prompt": texts("case-new-ask-category"),
+        "source_prompt": texts("case-new-ask-source"),
+        "date_prompt": texts("case-new-ask-date"),
+        "summary_prompt": texts("case-new-ask-summary", max=cases.MAX_SUMMARY),
+        "link_prompt": texts("case-new-ask-link"),
+        "files_prompt": texts(
+            "case-new-ask-attachments",
+            max=MAX_ATTACHMENTS,
+            attachments=Html(describe_attachments(files, texts)),
+        ),
+    }
+
+
+def _edit(field: str, label: T, state: State) -> SwitchTo:
+    """«Изменить …» on the review: that step, then straight back to the review."""
+    return SwitchTo(label, id=f"edit_{field}", state=state, on_click=_mark_reviewing)
+
+
+case_new_dialog = Dialog(
+    Window(
+        Format("{manager_prompt}"),
+        *_search_input(),
+        _navigation(None),
+        getter=_prompts,
+        state=CaseNewSG.manager_search,
+    ),
+    Window(
+        Format("{text}"),
+        ScrollingGroup(
+            Select(
+                Format("{item[1]}"),
+                id="manager",
+                item_id_getter=lambda item: item[0],
+                items="managers",
+                type_factory=int,
+                on_click=_pick_manager,
+            ),
+            id="managers_page",
+            width=1,
+            height=8,
+            hide_on_single_page=True,
+        ),
+        # Typing another part of the name here searches again.
+        *_search_input(),
+        _navigation(CaseNewSG.manager_search),
+        getter=[_managers_data, _prompts],
+        state=CaseNewSG.manager_pick,
+    ),
+    _choice_window(
+        "tab",
+        CaseNewSG.tab,
+        CaseNewSG.manager_pick,
+        CaseNewSG.category,
+    ),
+    _choice_window(
+        "category",
+        CaseNewSG.category,
+        CaseNewSG.tab,
+        CaseNewSG.source,
+    ),
+    _choice_window(
+        "source",
+        CaseNewSG.source,
+        CaseNewSG.category,
+        CaseNewSG.incident_date,
+    ),
+    Window(
+        Format("{date_prompt}"),
+        RuCalendar(id="incident_date", on_click=_date_picked, past_only=True),
+        _hint("case-new-choose-date"),
+        _navigation(CaseNewSG.source),
+        getter=_prompts,
+        state=CaseNewSG.incident_date,
+    ),
+    Window(
+        Format("{summary_prompt}"),
+        TextInput(
+            id="in_summary",
+            type_factory=_checked(cases.clean_summary),
+            on_success=_saved_text("summary", CaseNewSG.link),
+            on_error=_wrong_text,
+        ),
+        _hint("case-new-summary-text-only"),
+        _navigation(CaseNewSG.incident_date),
+        getter=_prompts,
+        state=CaseNewSG.summary,
+    ),
+    Window(
+        Format("{link_prompt}"),
+        TextInput(
+            id="in_link",
+            type_factory=_checked(cases.clean_link),
+            on_success=_saved_text("link", CaseNewSG.attachments),
+            on_error=_wrong_text,
+        ),
+        _hint("case-new-link-text-only"),
+        Button(T("btn-skip"), id="skip_link", on_click=_skip_link),
+        _navigation(CaseNewSG.summary),
+        getter=_prompts,
+        state=CaseNewSG.link,
+    ),
+    Window(
+        Format("{files_prompt}"),
+        MessageInput(_file_added, content_types=FILE_TYPES),
+        _hint("case-new-attachments-text-only"),
+        Button(T("case-new-btn-done"), id="files_done", on_click=_files_done),
+        Button(T("case-new-btn-clear"), id="files_clear", on_click=_clear_files, when="has_files"),
+        _navigation(CaseNewSG.link),
+        getter=_prompts,
+        state=CaseNewSG.attachments,
+    ),
+    Window(
+        Format("{text}"),
+        Row(
+            _edit("manager", T("case-new-btn-edit-manager"), CaseNewSG.manager_search),
+            _edit("tab", T("case-new-btn-edit-tab"), CaseNewSG.tab),
+        ),
+        Row(
+            _edit("category", T("case-new-btn-edit-category"), CaseNewSG.category),
+            _edit("source", T("case-new-btn-edit-source"), CaseNewSG.source),
+        ),
+        Row(
+            _edit("date", T("case-new-btn-edit-date"), CaseNewSG.incident_date),
+            _edit("summary", T("case-new-btn-edit-summary"), CaseNewSG.summary),
+        ),
+        Row(
+            _edit("link", T("case-new-btn-edit-link"), CaseNewSG.link),
+            _edit("attachments", T("case-new-btn-edit-attachments"), CaseNewSG.attachments),
+        ),
+        Button(T("case-new-btn-publish"), id="publish", on_click=_publish),
+        Button(T("btn-cancel"), id="cancel", on_click=_cancel),
+        getter=_review_data,
+        state=CaseNewSG.review,
+    ),
+)
+router.include_router(case_new_dialog)

@@ -344,8 +344,6 @@ def _options(widget_id: str, on_click: Any) -> Select[str]:
 cases_dialog = Dialog(
     Window(
         Format("{text}"),
-        # The database pages the list; the scroll only keeps the page number.
-        StubScroll(id=PAGES, pages="pages"),
         Column(
             Select(
                 Format("{item[1]}"),
@@ -357,6 +355,9 @@ cases_dialog = Dialog(
             ),
         ),
         Row(
+            # The database pages the list; the scroll only keeps the page number. It sits in
+            # the row of its buttons so that it adds no empty keyboard row of its own.
+            StubScroll(id=PAGES, pages="pages"),
             PrevPage(scroll=PAGES, id="prev", text=T("cases-list-btn-prev"), when=_not_first),
             NextPage(scroll=PAGES, id="next", text=T("cases-list-btn-next"), when=_not_last),
         ),

@@ -241,3 +241,26 @@ async def test_concurrent_updates_of_different_users_all_land(
     await asyncio.gather(*(storage.set_data(_key(user), {"user": user}) for user in users))
     for user in users:
         assert await storage.get_data(_key(user)) == {"user": user}
+
+
+async def test_objects_loaded_before_a_failed_write_stay_usable(sessions) -> None:
+    from db.models import Employee, Role
+
+    async with sessions() as session, write_transaction(session):
+        session.add(Employee(full_name="Ольга", role=Role.CS))
+    async with sessions() as session:
+        actor = (await session.execute(select(Employee))).scalar_one()
+
+        async def refused_write() -> None:
+            async with write_transaction(session):
+                session.add(Employee(full_name="Лишний", role=Role.MANAGER))
+                await session.flush()
+                raise RuntimeError("refused")
+
+        with pytest.raises(RuntimeError):
+            await refused_write()
+        # A refusal message still needs the actor's fields: no lazy load, no error.
+        assert actor.full_name == "Ольга"
+        assert actor.active is True
+        names = (await session.execute(select(Employee.full_name))).scalars().all()
+    assert names == ["Ольга"]

@@ -11,11 +11,12 @@ import pytest
 from fluent.syntax import ast as ftl
 from fluent.syntax import parse
 
+from bot.callbacks import CaseAct
 from bot.commands import GROUP_COMMANDS, ROLE_COMMANDS
 from bot.services import errors
 from bot.services.links import LinkField
 from bot.texts import LOCALES_DIR, Html, Texts
-from db.models import Role
+from db.models import CaseCategory, CaseSource, CaseState, CaseTab, Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("bot", "handlers")
@@ -29,6 +30,11 @@ DYNAMIC_KEYS: dict[str, list[str]] = {
         {name for names in ROLE_COMMANDS.values() for name in names} | set(GROUP_COMMANDS)
     ),
     "links-field-": [str(field) for field in LinkField],
+    "case-tab-": [str(tab) for tab in CaseTab],
+    "case-category-": [str(category) for category in CaseCategory],
+    "case-source-": [str(source) for source in CaseSource],
+    "case-state-": [str(state).replace("_", "-") for state in CaseState],
+    "case-btn-": [act.name.lower().replace("_", "-") for act in CaseAct],
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CaseAct, CaseButton
@@ -87,8 +90,32 @@ def status_line(case: Case, texts: Texts) -> str:
     return texts("case-status-withdrawn")
 
 
+# Telegram's limit is 4096 characters after entity parsing; leave room for the edit marks.
+MAX_VISIBLE = 4000
+_TAG = re.compile(r"<[^>]+>")
+
+
+def visible_length(html_text: str) -> int:
+    """The length Telegram counts: tags removed, entities decoded."""
+    return len(html.unescape(_TAG.sub("", html_text)))
+
+
 def render(case: Case, texts: Texts, *, last_action: str = "") -> str:
-    """The post: what happened, to whom, the summary (personal data masked), the state."""
+    """The post, shortened if needed so it always fits one Telegram message.
+
+    A long summary together with a long analysis and comment can pass the limit; then the
+    summary is cut (its full text stays in the database and in /case N).
+    """
+    text = _render(case, texts, case.summary, last_action)
+    excess = visible_length(text) - MAX_VISIBLE
+    if excess <= 0:
+        return text
+    keep = max(0, len(case.summary) - excess - 40)
+    short = case.summary[:keep].rstrip() + texts("case-post-cut", id=case.id)
+    return _render(case, texts, short, last_action)
+
+
+def _render(case: Case, texts: Texts, summary: str, last_action: str) -> str:
     lines = [
         texts(
             "case-post-title",
@@ -107,7 +134,7 @@ def render(case: Case, texts: Texts, *, last_action: str = "") -> str:
         key = "case-post-repeated-of" if case.repeat_of_id else "case-post-repeated"
         lines.append(texts(key, other=case.repeat_of_id or 0))
     lines.append("")
-    lines.append(texts("case-post-summary", summary=mask_personal_data(case.summary)))
+    lines.append(texts("case-post-summary", summary=mask_personal_data(summary)))
     if case.link:
         lines.append(texts("case-post-link", url=case.link))
     if case.attachments:

@@ -39,7 +39,9 @@ from db.models import (
 )
 
 MAX_SUMMARY = 2000
-MAX_FIELD = 1000
+# Each analysis field and comment; with a full summary the post still fits one message
+# (case_posts.render shortens the summary if it must).
+MAX_FIELD = 600
 ATTACHMENT_KINDS = {
     "photo": "sendPhoto",
     "document": "sendDocument",
@@ -615,6 +617,8 @@ def register_reminders(
             return
         case = found[0]
         assert case.recheck_due_at is not None
+        if case.recheck_due_at <= datetime.now(UTC):
+            return  # fell due while the bot was down: the due-day reminder says it all
         to_group(
             session,
             texts(
@@ -649,3 +653,11 @@ def register_reminders(
     registry.register(RECHECK_NOTICE, recheck_notice)
     registry.register(RECHECK_DUE, recheck_due)
     registry.register(MEASURES_DUE, measures_due)
+
+
+# --- the /case dialog -------------------------------------------------------------------------
+
+
+async def find_managers(session: AsyncSession, text: str) -> list[Employee]:
+    """The people a case can be about (active managers and leads) whose name contains `text`."""
+    return list(await cases_db.managers_matching(session, text))

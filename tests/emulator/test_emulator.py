@@ -1025,3 +1025,140 @@ async def test_real_dispatcher_polls_the_emulator(emu: BotAPIEmulator) -> None:
         "editMessageText",
         "answerCallbackQuery",
     }
+
+
+# --- audio and voice ------------------------------------------------------------------------
+
+
+async def test_audio_and_voice_upload_resend_and_download(emu: BotAPIEmulator, bot: Bot) -> None:
+    sound = b"ID3\x03\x00" + bytes(range(200))
+    post = await bot.send_message(GROUP, "Кейс #1")
+    sent = await bot.send_audio(
+        GROUP,
+        BufferedInputFile(sound, "звонок.mp3"),
+        caption="<b>Запись</b> звонка",
+        parse_mode="HTML",
+        duration=95,
+        performer="КС",
+        title="Звонок клиенту",
+        reply_parameters=ReplyParameters(message_id=post.message_id),
+    )
+    assert sent.audio is not None
+    assert (sent.audio.file_name, sent.audio.mime_type) == ("звонок.mp3", "audio/mpeg")
+    assert (sent.audio.duration, sent.audio.performer, sent.audio.title) == (
+        95,
+        "КС",
+        "Звонок клиенту",
+    )
+    assert sent.audio.file_size == len(sound)
+    assert sent.caption == "Запись звонка"
+    assert sent.reply_to_message is not None
+    assert sent.reply_to_message.message_id == post.message_id
+    stored = emu.last_bot_message(GROUP)
+    assert stored is not None
+    assert stored.audio is not None
+    assert (stored.file_bytes, stored.content, stored.text) == (sound, "Запись звонка", "")
+    assert stored.reply_to_message_id == post.message_id
+    downloaded = await bot.download(sent.audio.file_id)
+    assert downloaded is not None
+    assert downloaded.read() == sound
+    # A file Telegram already has is sent again by its file_id.
+    again = await bot.send_audio(ANNA, sent.audio.file_id)
+    assert again.audio is not None
+    assert again.audio.file_id == sent.audio.file_id
+
+    voice_bytes = b"OggS\x00\x02" + bytes(100)
+    voice = await bot.send_voice(IVAN, BufferedInputFile(voice_bytes, "v.ogg"), duration=7)
+    assert voice.voice is not None
+    assert (voice.voice.duration, voice.voice.mime_type) == (7, "audio/ogg")
+    assert voice.voice.file_size == len(voice_bytes)
+    assert voice.voice.file_id != sent.audio.file_id
+    assert voice.text is None
+    resent = await bot.send_voice(ANNA, voice.voice.file_id, caption="ещё раз")
+    assert resent.voice is not None
+    assert resent.voice.file_id == voice.voice.file_id
+    assert resent.caption == "ещё раз"
+    file = await bot.get_file(voice.voice.file_id)
+    assert file.file_path is not None
+    assert file.file_path.startswith("voice/")
+
+    # Telegram refuses a file_id of another kind, and one it never issued.
+    with pytest.raises(TelegramBadRequest, match="can't use file of type Voice as Document"):
+        await bot.send_document(IVAN, voice.voice.file_id)
+    with pytest.raises(TelegramBadRequest, match="can't use file of type Voice as Photo"):
+        await bot.send_photo(IVAN, voice.voice.file_id)
+    with pytest.raises(TelegramBadRequest, match="can't use file of type Audio as Voice"):
+        await bot.send_voice(IVAN, sent.audio.file_id)
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier/HTTP URL specified"):
+        await bot.send_audio(IVAN, "no-such-file-id")
+    with pytest.raises(TelegramBadRequest, match="file must be non-empty"):
+        await bot.send_voice(IVAN, BufferedInputFile(b"", "v.ogg"))
+    with pytest.raises(TelegramBadRequest, match="message caption is too long"):
+        await bot.send_voice(IVAN, voice.voice.file_id, caption="x" * 1025)
+    # A voice or an audio message has no text to edit.
+    with pytest.raises(TelegramBadRequest, match="there is no text in the message to edit"):
+        await bot.edit_message_text("текст", chat_id=IVAN, message_id=voice.message_id)
+    assert emu.stats.by_method["sendAudio"] == 3
+    assert emu.stats.by_method["sendVoice"] == 5
+
+
+async def test_user_audio_and_voice_reach_the_bot(emu: BotAPIEmulator, bot: Bot) -> None:
+    sent_audio = await emu.send_audio(IVAN, b"ID3 music", caption="запись встречи")
+    sent_voice = await emu.send_voice(IVAN, b"OggS voice", duration=4)
+    named = await emu.send_audio(
+        ANNA, b"ID3 x", filename="интервью.mp3", chat_id=GROUP, performer="Анна", title="Итог"
+    )
+    assert sent_audio.audio is not None
+    assert sent_voice.voice is not None
+    assert named.audio is not None
+    updates = await bot.get_updates(timeout=0)
+    assert len(updates) == 3
+    first, second, third = (update.message for update in updates)
+    assert first is not None
+    assert second is not None
+    assert third is not None
+    assert first.audio is not None
+    assert (first.audio.file_name, first.audio.mime_type) == ("a.mp3", "audio/mpeg")
+    assert first.audio.file_id == sent_audio.audio.file_id
+    assert first.caption == "запись встречи"
+    assert first.document is None
+    assert second.voice is not None
+    assert (second.voice.duration, second.voice.mime_type) == (4, "audio/ogg")
+    assert second.audio is None
+    assert third.chat.id == GROUP
+    assert third.audio is not None
+    assert (third.audio.performer, third.audio.title) == ("Анна", "Итог")
+    assert third.audio.file_name == "интервью.mp3"
+    # The bot re-sends what the user sent, by file_id, as a reply.
+    echo = await bot.send_voice(
+        GROUP,
+        second.voice.file_id,
+        reply_parameters=ReplyParameters(message_id=third.message_id),
+    )
+    assert echo.voice is not None
+    assert echo.voice.file_id == second.voice.file_id
+    music = await bot.send_audio(GROUP, first.audio.file_id)
+    assert music.audio is not None
+    downloaded = await bot.download(second.voice.file_id)
+    assert downloaded is not None
+    assert downloaded.read() == b"OggS voice"
+    # The audio is not a document, and Telegram will not send it as one.
+    with pytest.raises(TelegramBadRequest, match="can't use file of type Audio as Document"):
+        await bot.send_document(GROUP, first.audio.file_id)
+    lines = emu.transcript().splitlines()
+    assert lines[0] == "[Иван Петров] 🎵 a.mp3 (9 B): запись встречи"
+    assert lines[1] == "[Иван Петров] 🎤 голосовое, 4 с (10 B)"
+    assert lines[2] == "[Клиентский сервис] Анна Смирнова: 🎵 Итог (5 B)"
+    assert lines[3] == "[Клиентский сервис] Bot: 🎤 голосовое, 4 с (10 B)"
+
+
+async def test_audio_and_voice_faults_are_injected_by_default(
+    emu: BotAPIEmulator, bot: Bot
+) -> None:
+    emu.inject_faults("5xx", 2)
+    with pytest.raises(TelegramServerError):
+        await bot.send_audio(IVAN, BufferedInputFile(b"ID3", "a.mp3"))
+    with pytest.raises(TelegramServerError):
+        await bot.send_voice(IVAN, BufferedInputFile(b"OggS", "v.ogg"))
+    sent = await bot.send_voice(IVAN, BufferedInputFile(b"OggS", "v.ogg"))
+    assert sent.voice is not None

@@ -38,6 +38,7 @@ case-post-source = Источник: { $source } · дата: { $date }
 case-post-repeated = 🔁 <b>Повторная ошибка</b>
 case-post-repeated-of = 🔁 <b>Повторная ошибка</b> (ранее — кейс #{ $other })
 case-post-summary = { $summary }
+case-post-cut = { " " }… (полностью — /case { $id })
 case-post-link = Запись: { $url }
 case-post-attachments = Вложения: { $count }
 case-post-analysis =

@@ -19,7 +19,6 @@ cases-list-btn-state = Статус: { $current }
 cases-list-btn-category = Категория: { $current }
 cases-list-btn-prev = ◀
 cases-list-btn-next = ▶
-cases-list-btn-page = { $page } / { $pages }
 
 cases-list-choose-state = Какие кейсы показать?
 cases-list-choose-category = Кейсы какой категории показать?

@@ -33,3 +33,34 @@ nothing-to-cancel = Сейчас нет открытого диалога.
 employee-card = <b>{ $name }</b> — { $role }
 employee-card-groups = Группы: { $groups }
 employee-card-position = Должность: { $position }
+
+## The calendar of date steps (aiogram-dialog shows English names otherwise).
+calendar-month = { $month ->
+    [1] Январь
+    [2] Февраль
+    [3] Март
+    [4] Апрель
+    [5] Май
+    [6] Июнь
+    [7] Июль
+    [8] Август
+    [9] Сентябрь
+    [10] Октябрь
+    [11] Ноябрь
+    [12] Декабрь
+   *[other] { $month }
+}
+calendar-this-month = [ { calendar-month } ]
+calendar-header = 🗓 { calendar-month } { $year }
+calendar-prev = ◀ { calendar-month }
+calendar-next = { calendar-month } ▶
+calendar-weekday = { $weekday ->
+    [1] Пн
+    [2] Вт
+    [3] Ср
+    [4] Чт
+    [5] Пт
+    [6] Сб
+   *[other] Вс
+}
+
