@@ -82,13 +82,13 @@ def test_attachments_are_described_with_escaped_names(texts: Texts) -> None:
 
 
 def test_the_calendar_speaks_russian(texts: Texts) -> None:
-    months = [texts("case-new-cal-month", month=m, year=2026, weekday=1) for m in range(1, 13)]
+    months = [texts("calendar-month", month=m, year=2026, weekday=1) for m in range(1, 13)]
     assert months[0] == "Январь"
     assert months[10] == "Ноябрь"
     assert len(set(months)) == 12
-    weekdays = [texts("case-new-cal-weekday", weekday=d, month=1, year=2026) for d in range(1, 8)]
+    weekdays = [texts("calendar-weekday", weekday=d, month=1, year=2026) for d in range(1, 8)]
     assert weekdays == ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
-    assert texts("case-new-cal-header", month=3, year=2026, weekday=1) == "🗓 Март 2026"
+    assert texts("calendar-header", month=3, year=2026, weekday=1) == "🗓 Март 2026"
 
 
 def test_long_names_are_shortened_so_the_review_fits_one_message(texts: Texts) -> None:
