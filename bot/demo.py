@@ -15,15 +15,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.app import App, build_app
-from bot.services import access, cases, roster
+from bot.services import cases, roster
 from bot.settings import Settings
-from db.models import CaseCategory, CaseSource, CaseTab
 from emulator import BotAPIEmulator, StoredMessage
 
 DEMO_TOKEN = "100000:DEMO-token"  # noqa: S105 - the emulator's, not a secret
 CS_CHAT_ID = -1001000000001
 ROSTER_FILE = Path(__file__).resolve().parent / "data" / "demo_roster.csv"
 WAIT = 10.0
+# A pause between actions, as a person makes (a script would flood the limits).
+THINK = 0.15
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class DemoWorld:
     app: App
 
     async def say(self, person: Person, text: str, chat_id: int | None = None) -> StoredMessage:
+        await asyncio.sleep(THINK)
         mark = self.emu.mark()
         await self.emu.send_text(person.telegram_id, text, chat_id=chat_id)
         return await self.emu.wait_for_message(
@@ -54,8 +56,19 @@ class DemoWorld:
         )
 
     async def press(self, person: Person, message: StoredMessage, button: str) -> None:
+        await asyncio.sleep(THINK)
         query_id = await self.emu.press(person.telegram_id, message, button)
         await self.emu.wait_callback_answer(query_id, timeout=WAIT)
+
+    async def step(
+        self, person: Person, message: StoredMessage, button: str, shows: str
+    ) -> StoredMessage:
+        """Press a dialog button and wait until the dialog's message shows the next step."""
+        mark = self.emu.mark()
+        await self.press(person, message, button)
+        return await self.emu.wait_for_edit(
+            person.telegram_id, message.message_id, contains=shows, after=mark, timeout=WAIT
+        )
 
 
 async def scene_access(world: DemoWorld) -> None:
@@ -81,36 +94,28 @@ async def scene_access(world: DemoWorld) -> None:
 
 
 async def scene_case(world: DemoWorld) -> None:
-    """CS registers a communication error; the lead takes it, sets and holds the briefing; the
-    re-check reminder arrives (RECHECK_AFTER is seconds here); CS records the result."""
+    """CS registers a communication error in the /case dialog; the lead takes it, sets and
+    holds the briefing; the re-check reminder arrives (RECHECK_AFTER is seconds here); CS
+    records the result."""
     emu, app = world.emu, world.app
-    mark = emu.mark()
-    async with app.sessions() as session:
-        author = await access.current(session, OLGA.telegram_id)
-        manager = await access.current(session, IVAN.telegram_id)
-        assert manager is not None
-        case = await cases.register(
-            session,
-            author,
-            cases.CaseDraft(
-                manager_id=manager.id,
-                tab=CaseTab.GROWTH,
-                category=CaseCategory.COMMUNICATION,
-                source=CaseSource.CALL,
-                incident_date=cases.local_today(app.settings),
-                summary=(
-                    "Не уточнил потребность клиента, не предложил показ. Клиент: +7 916 555-12-34"
-                ),
-            ),
-            settings=app.settings,
-            texts=app.texts,
-            bot_username=(await app.bot.me()).username or "",
-        )
-    post = await emu.wait_for_message(
-        CS_CHAT_ID, contains=f"Кейс #{case.id}", after=mark, timeout=WAIT
+    today = cases.local_today(app.settings)
+    await world.say(OLGA, "/case")
+    found = await world.say(OLGA, "Петров")
+    dialog = await world.step(OLGA, found, "Иван Петров — Группа Север", "вкладку")
+    await world.step(OLGA, dialog, "Зоны роста", "категорию")
+    await world.step(OLGA, dialog, "Ошибка в коммуникации", "источник")
+    await world.step(OLGA, dialog, "исходящий звонок", "дату")
+    await world.step(OLGA, dialog, f"[{today:%d}]", "Опишите ошибку")
+    await world.say(
+        OLGA, "Не уточнил потребность клиента, не предложил показ. Клиент: +7 916 555-12-34"
     )
+    files = await world.say(OLGA, "https://example.com/calls/4521")
+    review = await world.step(OLGA, files, "Готово", "Проверьте кейс")
+    mark = emu.mark()
+    await world.step(OLGA, review, "Опубликовать", "опубликован")
+    post = await emu.wait_for_message(CS_CHAT_ID, contains="Кейс #", after=mark, timeout=WAIT)
     copy = await emu.wait_for_message(
-        ANDREY.telegram_id, contains=f"Кейс #{case.id}", after=mark, timeout=WAIT
+        ANDREY.telegram_id, contains="Кейс #", after=mark, timeout=WAIT
     )
     await world.press(ANDREY, copy, "Беру в работу")
     copy = await emu.wait_for_edit(
@@ -121,8 +126,7 @@ async def scene_case(world: DemoWorld) -> None:
     calendar = await emu.wait_for_message(
         ANDREY.telegram_id, contains="дату брифинга", after=mark, timeout=WAIT
     )
-    today = cases.local_today(app.settings)
-    await world.press(ANDREY, calendar, f"[{today.day:02d}]")
+    await world.press(ANDREY, calendar, f"[{today:%d}]")
     copy = await emu.wait_for_edit(
         ANDREY.telegram_id, copy.message_id, contains="брифинг назначен", timeout=WAIT
     )
