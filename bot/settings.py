@@ -72,6 +72,16 @@ class Settings(BaseSettings):
     outbox_max_backoff: Duration = timedelta(minutes=5)
     redis_url: str | None = None
 
+    # E-mail copies of new requests and appeals to the CS mailbox (off while SMTP_HOST is empty).
+    cs_email: str = "client_service@example.com"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_sender: str = "cs-bot@example.com"
+    mail_retry_interval: Duration = timedelta(seconds=60)
+
     @field_validator("cs_team_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -317,3 +317,91 @@ class CaseAttachment(Base):
     kind: Mapped[str] = mapped_column(String(16))
     file_id: Mapped[str] = mapped_column(String(300))
     file_name: Mapped[str] = mapped_column(String(300), default="")
+
+
+class AppealState(StrEnum):
+    NEW = "new"
+    ACCEPTED = "accepted"
+    PARTIAL = "partial"
+    REJECTED = "rejected"
+
+
+class Appeal(Base):
+    """A manager's (or his lead's) objection to a case (DESIGN §4)."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    filer_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    # [{"kind": "photo|document|audio|voice", "file_id": ..., "file_name": ...}
+    #  or {"kind": "link", "url": ...}]
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    state: Mapped[AppealState] = mapped_column(String(16), default=AppealState.NEW, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    decided_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(lazy="selectin")
+    filer: Mapped[Employee] = relationship(foreign_keys=[filer_id], lazy="selectin")
+    decided_by: Mapped[Employee | None] = relationship(
+        foreign_keys=[decided_by_id], lazy="selectin"
+    )
+
+
+class RequestKind(StrEnum):
+    FORWARDING = "forwarding"
+    STAFFING = "staffing"
+    BADGE = "badge"
+
+
+class RequestState(StrEnum):
+    NEW = "new"
+    IN_WORK = "in_work"
+    DONE = "done"
+    REJECTED = "rejected"
+
+
+class ServiceRequest(Base):
+    """A lead's or manager's request to CS (DESIGN §5), shown as З-<id>."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[RequestKind] = mapped_column(String(16), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    # The group the request is about (scope for leads); the fields of the kind in `fields`.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("working_groups.id"), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[RequestState] = mapped_column(String(16), default=RequestState.NEW, index=True)
+    processor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    requester: Mapped[Employee] = relationship(foreign_keys=[requester_id], lazy="selectin")
+    processor: Mapped[Employee | None] = relationship(foreign_keys=[processor_id], lazy="selectin")
+
+
+class MailState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+
+
+class MailMessage(Base):
+    """An e-mail to the CS mailbox, written with its cause and sent by a retrying job."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[MailState] = mapped_column(String(16), default=MailState.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
