@@ -24,7 +24,7 @@ from db.models import (
 )
 from emulator import BotAPIEmulator, StoredMessage
 from tests.conftest import CS_CHAT_ID, make_settings
-from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
+from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -104,6 +104,8 @@ async def test_communication_track_from_post_to_closed(
         OTHER_MANAGER_ID, CS_CHAT_ID, post.message_id, f"cs:acc:{case.id}"
     )
     assert (await emu.wait_callback_answer(forged)).text == "Кнопка устарела или недоступна вам."
+    stranger = await emu.send_callback(UNKNOWN_ID, CS_CHAT_ID, post.message_id, f"cs:acc:{case.id}")
+    assert (await emu.wait_callback_answer(stranger)).text == "Кнопка устарела или недоступна вам."
     answer = await press(emu, CS_ID, post, "Беру в работу")
     assert answer.text == "Это действие вам недоступно."
 
@@ -160,6 +162,7 @@ async def test_communication_track_from_post_to_closed(
         ).all()
     assert stored is not None
     assert stored.state == CaseState.CLOSED
+    assert stored.accepted_by_id is not None
     assert actions == ["register", "accept", "set_briefing", "briefing_held", "recheck_passed"]
     assert pending == []
 
