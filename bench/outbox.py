@@ -12,6 +12,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, select
 
+from bot.app import SEND_WINDOW_MARGIN
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.services import notify
@@ -57,6 +58,7 @@ async def main() -> None:
                 global_per_second=GLOBAL_PER_SECOND,
                 group_per_minute=GROUP_PER_MINUTE,
                 chat_per_second=CHAT_PER_SECOND,
+                margin=SEND_WINDOW_MARGIN,
             ),
         )
         started = time.perf_counter()

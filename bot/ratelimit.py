@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 
 class _Window:
-    def __init__(self, limit: int, seconds: float) -> None:
+    def __init__(self, limit: int, seconds: float, margin: float = 0.0) -> None:
         self.limit = limit
-        self.seconds = seconds
+        self.seconds = seconds + margin
         self.stamps: deque[float] = deque()
 
     def wait(self, now: float) -> float:
@@ -36,10 +36,14 @@ class SendLimiter:
         group_per_minute: int,
         chat_per_second: int,
         group_window: float = 60.0,
+        margin: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`margin` widens every window a little: a request reaches Telegram a few ms after
+        it is counted here, and jitter would otherwise put two of them inside one window."""
         self._clock = clock
-        self._global = _Window(global_per_second, 1.0)
+        self._margin = margin
+        self._global = _Window(global_per_second, 1.0, margin)
         self._group_limit = group_per_minute
         self._group_window = group_window
         self._chat_limit = chat_per_second
@@ -75,11 +79,13 @@ class SendLimiter:
     def _chat(self, chat_id: int) -> _Window:
         window = self._chats.get(chat_id)
         if window is None:
-            window = self._chats[chat_id] = _Window(self._chat_limit, 1.0)
+            window = self._chats[chat_id] = _Window(self._chat_limit, 1.0, self._margin)
         return window
 
     def _group(self, chat_id: int) -> _Window:
         window = self._groups.get(chat_id)
         if window is None:
-            window = self._groups[chat_id] = _Window(self._group_limit, self._group_window)
+            window = self._groups[chat_id] = _Window(
+                self._group_limit, self._group_window, self._margin
+            )
         return window

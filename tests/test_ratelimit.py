@@ -153,3 +153,16 @@ def test_a_limit_of_zero_means_no_limit(clock: FakeClock) -> None:
     for _ in range(100):
         limiter.record(GROUP, counts_for_group=True)
     assert limiter.delay(GROUP, counts_for_group=True) == 0.0
+
+
+def test_the_margin_widens_every_window(clock: FakeClock) -> None:
+    limiter = SendLimiter(
+        global_per_second=30, group_per_minute=2, chat_per_second=1, margin=0.05, clock=clock
+    )
+    limiter.record(7, counts_for_group=True)
+    clock.now += 1.0
+    assert limiter.delay(7, counts_for_group=True) == pytest.approx(0.05)
+    limiter.record(-100, counts_for_group=True)
+    limiter.record(-100, counts_for_group=True)
+    clock.now += 60.0
+    assert limiter.delay(-100, counts_for_group=True) == pytest.approx(0.05)
