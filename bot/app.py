@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -27,7 +28,7 @@ from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import build_scheduler
-from bot.services import access, cases, links
+from bot.services import access, appeals, cases, links, mail, requests
 from bot.services.notify import OUTBOX_WRITTEN
 from bot.services.reminders import ReminderRegistry
 from bot.settings import TELEGRAM_API_BASE, Settings
@@ -101,7 +102,22 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
     sender_ref.append(sender)
     registry = ReminderRegistry()
     cases.register_reminders(registry, settings, texts)
+    appeals.register_reminders(registry, settings, texts)
+    requests.register_reminders(registry, settings, texts)
     scheduler = build_scheduler(settings, sessions, registry)
+    if settings.smtp_host:
+        # Mail to the CS mailbox: a job of its own, stopped with the scheduler.
+        scheduler.add_job(
+            mail.send_pending_mail,
+            "interval",
+            seconds=settings.reminder_sweep_interval.total_seconds(),
+            kwargs={"session_factory": sessions, "settings": settings},
+            id="mail-sender",
+            next_run_time=datetime.now(UTC),  # at start: what was queued while we were down
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
     storage, storage_engine = _storage(settings)
     dispatcher = Dispatcher(
         storage=storage,

@@ -9,8 +9,8 @@ from db.models import Role
 
 ROLE_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
-    Role.MANAGER: ("cases", "standards", "help", "cancel"),
-    Role.LEAD: ("cases", "standards", "help", "cancel"),
+    Role.MANAGER: ("cases", "appeal", "request", "my", "standards", "help", "cancel"),
+    Role.LEAD: ("cases", "appeal", "request", "my", "standards", "help", "cancel"),
     Role.CS: ("case", "cases", "standards", "links", "help", "cancel"),
 }
 GROUP_COMMANDS: tuple[str, ...] = ("standards", "help")

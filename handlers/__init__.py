@@ -6,12 +6,15 @@ from aiogram import Router
 
 from handlers import (
     access,
+    appeals,
     case_actions,
     case_new,
     cases_list,
     common,
     fallback,
     links,
+    my,
+    requests,
     standards,
     start,
 )
@@ -28,5 +31,8 @@ def get_routers() -> list[Router]:
         cases_list.router,
         case_new.router,
         case_actions.router,
+        requests.router,
+        my.router,
+        appeals.router,
         fallback.router,
     ]

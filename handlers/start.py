@@ -5,13 +5,16 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BotCommandScopeChat, Message
+from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, views
 from bot.commands import commands_for
 from bot.services import access
+from bot.settings import Settings
 from bot.texts import Html, Texts
 from db.models import Employee
+from handlers import appeals
 
 router = Router(name=__name__)
 
@@ -23,14 +26,23 @@ async def start_in_group(message: Message, texts: Texts) -> None:
 
 @router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^appeal_\d+$")), F.from_user)
 async def start_appeal(
-    message: Message, command: CommandObject, employee: Employee | None, texts: Texts
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    employee: Employee | None,
+    settings: Settings,
+    texts: Texts,
+    dialog_manager: DialogManager,
 ) -> None:
-    """The «Обжаловать» deep link of a case notice (appeals come with the next release)."""
+    """The «Обжаловать» deep link of a case notice: the appeal dialog for that case."""
     if employee is None:
         await message.answer(texts("help-unknown"))
         return
     assert command.args is not None
-    await message.answer(texts("appeal-coming", id=int(command.args.removeprefix("appeal_"))))
+    case_id = int(command.args.removeprefix("appeal_"))
+    await appeals.open_for_case(
+        message, case_id, session, employee, settings, texts, dialog_manager
+    )
 
 
 @router.message(CommandStart(), F.from_user)

@@ -139,5 +139,3 @@ case-error-date-missing = Выберите дату в календаре.
 case-error-analysis-missing = Заполните разбор.
 case-error-attachment = Этот тип файла не подходит: нужны фото, документ, аудио или голосовое.
 case-error-text-only = Пришлите текстом.
-
-appeal-coming = Обжаловать кейс #{ $id } скоро можно будет прямо здесь, в боте. Пока напишите команде клиентского сервиса: client_service@example.com.

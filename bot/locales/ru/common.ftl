@@ -11,6 +11,9 @@ cmd-links = Изменить ссылки /standards
 cmd-cancel = Выйти из текущего диалога
 cmd-case = Зарегистрировать кейс
 cmd-cases = Кейсы: список и поиск
+cmd-request = Запрос в клиентский сервис
+cmd-my = Мои апелляции и запросы
+cmd-appeal = Обжаловать кейс
 
 btn-back = ◀ Назад
 btn-close = Закрыть

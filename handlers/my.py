@@ -1,0 +1,81 @@
+"""/my: a user's own appeals and requests with their states, paged; a lead's include those
+of his groups (the scope is the service's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import Message
+from aiogram_dialog import Dialog, DialogManager, StartMode, Window
+from aiogram_dialog.widgets.common import ManagedScroll
+from aiogram_dialog.widgets.kbd import Cancel, NextPage, PrevPage, Row, StubScroll
+from aiogram_dialog.widgets.text import Format
+
+from bot.dialog_widgets import T, services_of
+from bot.filters import RoleFilter
+from bot.services import requests
+from bot.services.errors import ServiceError
+from db.models import Role
+
+router = Router(name=__name__)
+router.message.filter(RoleFilter(Role.MANAGER, Role.LEAD), F.chat.type == "private")
+router.callback_query.filter(RoleFilter(Role.MANAGER, Role.LEAD))
+
+PAGES = "my_page"
+
+
+class MySG(StatesGroup):
+    browse = State()
+
+
+@router.message(Command("my"))
+async def open_my(message: Message, dialog_manager: DialogManager) -> None:
+    await dialog_manager.start(MySG.browse, mode=StartMode.RESET_STACK)
+
+
+async def browse_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    session, employee, texts = services_of(dialog_manager)
+    scroll = dialog_manager.find(PAGES)
+    assert isinstance(scroll, ManagedScroll)
+    requested = await scroll.get_page()
+    try:
+        page = await requests.my_page(session, employee, requested, texts=texts)
+    except ServiceError as error:
+        return {"text": texts(error.key, **error.args_), "pages": 1}
+    if page.page != requested:  # the list got shorter since the user turned to that page
+        await scroll.set_page(page.page)
+    lead = employee is not None and employee.role == Role.LEAD
+    title = texts("my-title-lead" if lead else "my-title")
+    if not page.entries:
+        return {"text": f"{title}\n\n{texts('my-empty')}", "pages": 1}
+    counts = texts("my-counts", total=page.total, page=page.page + 1, pages=page.pages)
+    lines = "\n".join(entry.line for entry in page.entries)
+    return {"text": f"{title}\n{counts}\n\n{lines}", "pages": page.pages}
+
+
+def _not_first(data: dict[str, Any], widget: Any, manager: DialogManager) -> bool:
+    return bool(data["current_page"] > 0)
+
+
+def _not_last(data: dict[str, Any], widget: Any, manager: DialogManager) -> bool:
+    return bool(data["current_page"] < data["pages"] - 1)
+
+
+my_dialog = Dialog(
+    Window(
+        Format("{text}"),
+        Row(
+            # The service pages the list; the scroll only keeps the page number.
+            StubScroll(id=PAGES, pages="pages"),
+            PrevPage(scroll=PAGES, id="prev", text=T("my-btn-prev"), when=_not_first),
+            NextPage(scroll=PAGES, id="next", text=T("my-btn-next"), when=_not_last),
+        ),
+        Cancel(T("btn-close")),
+        getter=browse_data,
+        state=MySG.browse,
+    ),
+)
+router.include_router(my_dialog)

@@ -1,0 +1,293 @@
+"""End to end: appeals through the real bot — the dialog from the «Обжаловать» deep link and
+from /appeal with a wrong input on each step, «Изменить», the CS post and each decision with
+its comment and notices, the refusals, the SLA reminder and /cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import (
+    Appeal,
+    AppealState,
+    Case,
+    CaseCategory,
+    CaseState,
+    FsmRecord,
+    Reminder,
+    ReminderState,
+)
+from emulator import BotAPIEmulator, StoredMessage
+from tests.conftest import CS_CHAT_ID
+from tests.e2e.conftest import CS_ID, LEAD_ID, MANAGER_ID, OTHER_MANAGER_ID
+from tests.e2e.harness import BotProcess
+from tests.e2e.test_case_new import THINK, png
+from tests.e2e.test_case_tracks import register_case
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+REASON = "Клиент сам попросил перейти сразу к делу, это слышно на записи с первой минуты."
+
+
+@pytest.fixture
+def bot_env(bot_env: dict[str, str]) -> dict[str, str]:
+    return {**bot_env, "APPEAL_SLA": "3"}
+
+
+async def say(emu: BotAPIEmulator, user_id: int, text: str, contains: str) -> StoredMessage:
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    await emu.send_text(user_id, text)
+    return await emu.wait_for_message(user_id, contains=contains, after=mark)
+
+
+async def step(
+    emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str, contains: str
+) -> StoredMessage:
+    """Press a button of the dialog's message and wait until it shows the next step."""
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    query = await emu.press(user_id, message, button)
+
+    def shown() -> bool:
+        current = emu.state.get_message(user_id, message.message_id)
+        return current is not None and current.edit_seq > mark and contains in current.content
+
+    await emu.wait_until(shown)
+    await emu.wait_callback_answer(query)
+    return message
+
+
+async def alert(emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str) -> str:
+    await asyncio.sleep(THINK)
+    answer = await emu.wait_callback_answer(await emu.press(user_id, message, button))
+    return answer.text or ""
+
+
+async def appeals_in_db(sessions: async_sessionmaker[AsyncSession]) -> list[Appeal]:
+    async with sessions() as session:
+        return list((await session.execute(select(Appeal).order_by(Appeal.id))).scalars())
+
+
+async def decide_in_group(
+    emu: BotAPIEmulator, post: StoredMessage, button: str, comment: str, saved: str
+) -> None:
+    """CS presses a decision in the group; the comment is asked in the private chat."""
+    mark = emu.mark()
+    assert await alert(emu, CS_ID, post, button) == "Продолжите в личном чате с ботом."
+    await emu.wait_for_message(CS_ID, contains="Напишите комментарий", after=mark)
+    # A comment too short: said so, the step stays.
+    await say(emu, CS_ID, "ок", contains="Слишком коротко")
+    await say(emu, CS_ID, comment, contains=saved)
+
+
+async def test_deep_link_dialog_accept_withdraws_the_case(
+    emu: BotAPIEmulator,
+    bot: BotProcess,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+):
+    mark = emu.mark()
+    case = await register_case(sessions, database_url, CaseCategory.COMMUNICATION)
+    case_post = await emu.wait_for_message(CS_CHAT_ID, contains=f"Кейс #{case.id}", after=mark)
+    await emu.wait_for_message(OTHER_MANAGER_ID, contains="обжаловать", after=mark)
+
+    # The deep link opens the reason step, with the appeal procedure link.
+    reason = await say(emu, OTHER_MANAGER_ID, f"/start appeal_{case.id}", "Напишите, почему")
+    assert f"Апелляция по кейсу #{case.id}" in reason.text
+    assert "Процесс подачи апелляции" in reason.text
+    assert 'href="https://example.com/cs/appeals"' in reason.html
+    await say(emu, OTHER_MANAGER_ID, "Не согласна", "Слишком коротко (11)")
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    await emu.send_photo(OTHER_MANAGER_ID, png())
+    await emu.wait_for_message(OTHER_MANAGER_ID, contains="написать текстом", after=mark)
+    evidence = await say(emu, OTHER_MANAGER_ID, REASON, "приложите доказательства")
+    assert evidence.buttons[0] == ["Пропустить"]
+    # Evidence: text that is not a link is refused; a link and a file are added.
+    await say(emu, OTHER_MANAGER_ID, "смотрите запись в CRM", "Это не ссылка")
+    evidence = await say(emu, OTHER_MANAGER_ID, "https://crm.example.com/call/7", "Добавлено:")
+    assert "https://crm.example.com/call/7" in evidence.text
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    await emu.send_document(OTHER_MANAGER_ID, "скрин.pdf", b"%PDF-1.4 x")
+    evidence = await emu.wait_for_message(OTHER_MANAGER_ID, contains="файлов: 1", after=mark)
+    review = await step(emu, OTHER_MANAGER_ID, evidence, "Готово", "Проверьте апелляцию")
+    assert f"Кейс: #{case.id} · Мария Козлова" in review.content
+    assert review.buttons[:3] == [
+        ["Изменить кейс"],
+        ["Изменить причину"],
+        ["Изменить доказательства"],
+    ]
+    # Text on the review: a hint, the review is shown again.
+    review = await say(emu, OTHER_MANAGER_ID, "отправляй", "Проверьте апелляцию")
+    # «Изменить причину»: the reason step, then straight back to the review.
+    await step(emu, OTHER_MANAGER_ID, review, "Изменить причину", "Напишите, почему")
+    better = REASON + " Прошу отозвать кейс."
+    review = await say(emu, OTHER_MANAGER_ID, better, "Проверьте апелляцию")
+    assert "Прошу отозвать кейс." in review.text
+    assert await appeals_in_db(sessions) == []  # nothing is saved before «Отправить»
+
+    mark = emu.mark()
+    await step(emu, OTHER_MANAGER_ID, review, "Отправить", "отправлена команде")
+    post = await emu.wait_for_message(CS_CHAT_ID, contains="Апелляция #1", after=mark)
+    assert f"по кейсу #{case.id}" in post.text
+    assert "Прошу отозвать кейс." in post.text
+    assert post.buttons == [["Принять", "Частично", "Отклонить"]]
+    await emu.wait_for_message(CS_CHAT_ID, after=post, predicate=lambda m: m.document is not None)
+
+    # A second appeal on the same case: refused.
+    again = await say(emu, OTHER_MANAGER_ID, f"/start appeal_{case.id}", "уже подана апелляция #1")
+    assert "на рассмотрении" in again.text
+
+    # A CS-only button pressed by the lead (and forged by the manager): refused, no change.
+    assert "команда клиентского сервиса" in await alert(emu, LEAD_ID, post, "Принять")
+    forged = await emu.send_callback(OTHER_MANAGER_ID, CS_CHAT_ID, post.message_id, "ap:acc:1")
+    answer = await emu.wait_callback_answer(forged)
+    assert answer.text == "Решение по апелляции принимает команда клиентского сервиса."
+
+    mark = emu.mark()
+    await decide_in_group(emu, post, "Принять", "Проверили запись: вы правы", "принята")
+    await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="принята — Ольга Смирнова")
+    case_post = await emu.wait_for_edit(
+        CS_CHAT_ID, case_post.message_id, contains="отозван по апелляции"
+    )
+    assert case_post.buttons == []
+    for chat in (OTHER_MANAGER_ID, LEAD_ID):
+        notice = await emu.wait_for_message(chat, contains="Решение по апелляции #1", after=mark)
+        assert "принята" in notice.text
+        assert "Проверили запись: вы правы" in notice.text
+        assert "Кейс отозван" in notice.text
+    async with sessions() as session:
+        stored = await session.get(Case, case.id)
+        pending = (
+            await session.execute(select(Reminder).where(Reminder.state == ReminderState.PENDING))
+        ).all()
+    assert stored is not None
+    assert stored.state == CaseState.WITHDRAWN
+    assert pending == []
+    [appeal] = await appeals_in_db(sessions)
+    assert appeal.state == AppealState.ACCEPTED
+    assert appeal.evidence[0] == {"kind": "link", "url": "https://crm.example.com/call/7"}
+    # The buttons are gone; an old keyboard's press is told it is decided already.
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="принята")
+    assert post.buttons == []
+    late = await emu.send_callback(CS_ID, CS_CHAT_ID, post.message_id, "ap:rej:1")
+    assert "Уже решено" in ((await emu.wait_callback_answer(late)).text or "")
+    assert "ERROR" not in bot.log
+
+
+async def test_appeal_command_partial_reject_refusals_and_the_sla_reminder(
+    emu: BotAPIEmulator,
+    bot: BotProcess,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+):
+    mark = emu.mark()
+    first = await register_case(sessions, database_url, CaseCategory.COMMUNICATION)
+    second = await register_case(sessions, database_url, CaseCategory.PROCESS)
+    await emu.wait_for_message(OTHER_MANAGER_ID, contains=f"кейс #{second.id}", after=mark)
+
+    # The lead, on Мария's behalf, with /appeal: pick the case (text is refused), reason...
+    pick = await say(emu, LEAD_ID, "/appeal", "Выберите кейс")
+    assert "Процесс подачи апелляции" in pick.text
+    assert [row[0].split(" · ")[0] for row in pick.buttons[:2]] == [
+        f"#{second.id}",
+        f"#{first.id}",
+    ]
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    await emu.send_text(LEAD_ID, "первый")
+    await emu.wait_for_message(LEAD_ID, contains="Выберите кейс кнопкой", after=mark)
+    # The step is shown again below the hint.
+    pick = await emu.wait_for_message(LEAD_ID, contains="Выберите кейс, который", after=mark)
+    await step(emu, LEAD_ID, pick, f"#{first.id} ·", "Напишите, почему")
+    evidence = await say(emu, LEAD_ID, REASON, "приложите доказательства")
+    review = await step(emu, LEAD_ID, evidence, "Пропустить", "Проверьте апелляцию")
+    assert "Доказательства: нет" in review.content
+    # «Изменить кейс»: the second case instead, straight back to the review.
+    await step(emu, LEAD_ID, review, "Изменить кейс", "Выберите кейс")
+    await step(emu, LEAD_ID, review, f"#{second.id} ·", "Проверьте апелляцию")
+    assert f"Кейс: #{second.id}" in review.content
+    mark = emu.mark()
+    await step(emu, LEAD_ID, review, "Отправить", "отправлена команде")
+    post = await emu.wait_for_message(CS_CHAT_ID, contains=f"по кейсу #{second.id}", after=mark)
+
+    # APPEAL_SLA is 3 s: the undecided appeal reminds CS in the group.
+    reminder = await emu.wait_for_message(
+        CS_CHAT_ID, contains="ждёт решения", after=mark, timeout=15
+    )
+    assert "Апелляция #1" in reminder.text
+
+    mark = emu.mark()
+    await decide_in_group(emu, post, "Частично", "Частично согласны", "принята частично")
+    for chat in (LEAD_ID, OTHER_MANAGER_ID):
+        notice = await emu.wait_for_message(chat, contains="принята частично", after=mark)
+        assert "Частично согласны" in notice.text
+        assert "Кейс отозван" not in notice.text
+    async with sessions() as session:
+        kept = await session.get(Case, second.id)
+    assert kept is not None
+    assert kept.state == CaseState.NEW
+    # Decided: a new appeal on it says what was decided.
+    await say(emu, OTHER_MANAGER_ID, f"/appeal {second.id}", "уже рассмотрена: ◐ принята частично")
+
+    # Мария appeals the first case herself, with /cancel mid-dialog first.
+    await say(emu, OTHER_MANAGER_ID, f"/start appeal_{first.id}", "Напишите, почему")
+    await say(emu, OTHER_MANAGER_ID, "/cancel", "Диалог закрыт, ничего не сохранено")
+    async with sessions() as session:
+        records = (await session.execute(select(FsmRecord))).scalars().all()
+    assert all(not (r.state or "").startswith("AppealSG") for r in records)
+    assert len(await appeals_in_db(sessions)) == 1
+    await say(emu, OTHER_MANAGER_ID, "/appeal", "Выберите кейс")
+    last = emu.last_bot_message(OTHER_MANAGER_ID)
+    assert last is not None
+    await step(emu, OTHER_MANAGER_ID, last, f"#{first.id} ·", "Напишите, почему")
+    evidence = await say(emu, OTHER_MANAGER_ID, REASON, "приложите доказательства")
+    review = await step(emu, OTHER_MANAGER_ID, evidence, "Пропустить", "Проверьте апелляцию")
+    mark = emu.mark()
+    await step(emu, OTHER_MANAGER_ID, review, "Отправить", "отправлена команде")
+    post = await emu.wait_for_message(CS_CHAT_ID, contains=f"по кейсу #{first.id}", after=mark)
+    mark = emu.mark()
+    await decide_in_group(emu, post, "Отклонить", "Запись не подтверждает", "отклонена")
+    notice = await emu.wait_for_message(OTHER_MANAGER_ID, contains="отклонена", after=mark)
+    assert "Запись не подтверждает" in notice.text
+    await emu.wait_for_message(LEAD_ID, contains="отклонена", after=mark)
+    assert "ERROR" not in bot.log
+
+
+async def test_refusals_after_the_window_and_on_someone_elses_case(
+    emu: BotAPIEmulator,
+    bot: BotProcess,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+):
+    mark = emu.mark()
+    case = await register_case(sessions, database_url, CaseCategory.COMMUNICATION)
+    await emu.wait_for_message(OTHER_MANAGER_ID, contains="обжаловать", after=mark)
+
+    # Иван (another group) follows Мария's deep link: not his case.
+    await say(emu, MANAGER_ID, "/start", "Иван Петров")
+    refused = await say(emu, MANAGER_ID, f"/start appeal_{case.id}", "не ваш")
+    assert refused.buttons == []
+    # CS has no /appeal.
+    await say(emu, CS_ID, "/appeal", "недоступна")
+
+    # The dialog is open when the window closes: «Отправить» is refused with the moment.
+    await say(emu, OTHER_MANAGER_ID, f"/start appeal_{case.id}", "Напишите, почему")
+    evidence = await say(emu, OTHER_MANAGER_ID, REASON, "приложите доказательства")
+    review = await step(emu, OTHER_MANAGER_ID, evidence, "Пропустить", "Проверьте апелляцию")
+    posted = datetime.now(UTC) - timedelta(days=6)
+    async with sessions() as session:
+        await session.execute(update(Case).where(Case.id == case.id).values(created_at=posted))
+        await session.commit()
+    closed = (posted + timedelta(days=5)).astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
+    await step(emu, OTHER_MANAGER_ID, review, "Отправить", f"истёк {closed}")
+    # And a new try is refused at once; /appeal offers nothing.
+    await say(emu, OTHER_MANAGER_ID, f"/start appeal_{case.id}", f"истёк {closed}")
+    await say(emu, OTHER_MANAGER_ID, "/appeal", "Сейчас нет кейсов")
+    assert await appeals_in_db(sessions) == []

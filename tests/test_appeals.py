@@ -1,0 +1,455 @@
+"""Appeals at the service level (DESIGN §4) with the real migrated database: who may file,
+the window, one appeal per case, the group post and the mail copy, each decision with its
+notices, «Принять» withdrawing the case, CS-only decisions, and the SLA reminder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services import appeals, cases, reminders, roster
+from bot.services.appeals import AppealButton, AppealDraft, Decision
+from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
+from bot.settings import Settings
+from bot.texts import Texts
+from db.models import (
+    Appeal,
+    AppealState,
+    AuditEntry,
+    Case,
+    CaseCategory,
+    CaseSource,
+    CaseState,
+    CaseTab,
+    Employee,
+    OutboxMessage,
+    Reminder,
+    ReminderState,
+)
+from tests.conftest import CS_CHAT_ID, make_settings
+
+CS, LEAD, MANAGER, OTHER, NORTH_LEAD = 1001, 2001, 3002, 3003, 2002
+ROSTER = """full_name,role,group,position,telegram_id,username
+Ольга Смирнова,cs,,Специалист КС,1001,
+Андрей Лидеров,lead,Группа Север;Группа Юг,Главный менеджер,2001,
+Сергей Северов,lead,Группа Север,Лидер,2002,
+Мария Козлова,manager,Группа Юг,Менеджер по показам,3002,
+Иван Петров,manager,Группа Север,Менеджер по продажам,3003,
+"""
+REASON = "Клиент сам попросил не представляться: это видно на записи с 3-й минуты."
+
+
+@pytest.fixture
+async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        await roster.import_roster(session, ROSTER.encode(), "roster.csv")
+
+
+async def person(session: AsyncSession, telegram_id: int) -> Employee:
+    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
+    return found.scalar_one()
+
+
+async def new_case(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> Case:
+    async with sessions() as session:
+        return await cases.register(
+            session,
+            await person(session, CS),
+            cases.CaseDraft(
+                manager_id=(await person(session, MANAGER)).id,
+                tab=CaseTab.CASES,
+                category=CaseCategory.COMMUNICATION,
+                source=CaseSource.CALL,
+                incident_date=cases.local_today(settings) - timedelta(days=1),
+                summary="Не представилась клиенту",
+            ),
+            settings=settings,
+            texts=texts,
+            bot_username="cs_test_bot",
+        )
+
+
+async def file(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    filer: int,
+    case_id: int,
+    reason: str = REASON,
+    evidence: tuple[dict[str, str], ...] = (),
+) -> Appeal:
+    async with sessions() as session:
+        return await appeals.file(
+            session,
+            await person(session, filer),
+            AppealDraft(case_id=case_id, reason=reason, evidence=evidence),
+            settings=settings,
+            texts=texts,
+        )
+
+
+async def decide(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    actor: int,
+    appeal_id: int,
+    decision: Decision,
+    comment: str = "Проверили запись, вы правы",
+) -> Appeal:
+    async with sessions() as session:
+        return await appeals.decide(
+            session,
+            await person(session, actor),
+            appeal_id,
+            decision,
+            comment,
+            settings=settings,
+            texts=texts,
+        )
+
+
+async def outbox(sessions: async_sessionmaker[AsyncSession], prefix: str) -> list[OutboxMessage]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.subject.startswith(prefix))
+            .order_by(OutboxMessage.id)
+        )
+        return list(rows.scalars())
+
+
+async def count_appeals(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        return len((await session.execute(select(Appeal))).scalars().all())
+
+
+def test_validation_of_what_users_type() -> None:
+    with pytest.raises(Invalid) as short:
+        appeals.clean_reason("  не согласна  ")
+    assert short.value.key == "appeal-error-reason-short"
+    with pytest.raises(Invalid) as long:
+        appeals.clean_reason("а" * 2001)
+    assert long.value.args_ == {"max": 2000, "length": 2001}
+    assert appeals.clean_reason(" " + "а" * 2000 + "\n") == "а" * 2000
+    assert appeals.clean_links("https://a.ru/1\nhttp://b.ru") == [
+        {"kind": "link", "url": "https://a.ru/1"},
+        {"kind": "link", "url": "http://b.ru"},
+    ]
+    for wrong in ("", "смотрите запись", "https://a.ru запись", "ftp://a.ru"):
+        with pytest.raises(Invalid):
+            appeals.clean_links(wrong)
+    with pytest.raises(Invalid):
+        appeals.check_evidence([{"kind": "sticker", "file_id": "x"}])
+    with pytest.raises(Invalid):
+        appeals.check_evidence([{"kind": "link", "url": f"https://a.ru/{i}"} for i in range(11)])
+    with pytest.raises(Invalid):
+        appeals.clean_comment("ок")
+    # The callback data fits Telegram's 64 bytes and parses back.
+    packed = AppealButton(decision=Decision.PARTIAL, appeal_id=123456789).pack()
+    assert packed == "ap:prt:123456789"
+    assert AppealButton.unpack(packed).decision == Decision.PARTIAL
+
+
+async def test_filing_posts_to_the_appeals_topic_with_the_buttons_and_schedules_the_sla(
+    world: None, sessions: async_sessionmaker[AsyncSession], database_url: str, texts: Texts
+) -> None:
+    settings = make_settings(database_url, cs_appeals_thread_id=77)
+    case = await new_case(sessions, settings, texts)
+    async with sessions() as session:
+        listed = await appeals.open_cases(
+            session, await person(session, MANAGER), settings=settings
+        )
+        assert [c.id for c in listed] == [case.id]
+        lead_list = await appeals.open_cases(
+            session, await person(session, LEAD), settings=settings
+        )
+        assert [c.id for c in lead_list] == [case.id]
+        north = await appeals.open_cases(
+            session, await person(session, NORTH_LEAD), settings=settings
+        )
+        assert list(north) == []
+    evidence = (
+        {"kind": "link", "url": "https://crm.example.com/call/1?a=<b>&c"},
+        {"kind": "photo", "file_id": "PHOTO1", "file_name": ""},
+    )
+    appeal = await file(
+        sessions,
+        settings,
+        texts,
+        MANAGER,
+        case.id,
+        reason=REASON + " Тел. +7 999 123-45-67",
+        evidence=evidence,
+    )
+    assert appeal.state == AppealState.NEW
+    rows = await outbox(sessions, f"appeal:{appeal.id}:")
+    post, photo = rows
+    assert post.chat_id == CS_CHAT_ID
+    assert post.payload["message_thread_id"] == 77
+    assert f"Апелляция #{appeal.id}</b> по кейсу #{case.id}" in post.payload["text"]
+    assert "Мария Козлова" in post.payload["text"]
+    assert "123-45" not in post.payload["text"]  # client phones are masked
+    assert "https://crm.example.com/call/1?a=&lt;b&gt;&amp;c" in post.payload["text"]
+    assert "файлов: 1" in post.payload["text"]
+    buttons = post.payload["reply_markup"]["inline_keyboard"][0]
+    assert [b["text"] for b in buttons] == ["Принять", "Частично", "Отклонить"]
+    assert buttons[0]["callback_data"] == f"ap:acc:{appeal.id}"
+    assert photo.method == "sendPhoto"
+    assert photo.target_id == post.id
+    async with sessions() as session:
+        sla = (
+            await session.execute(select(Reminder).where(Reminder.kind == appeals.SLA))
+        ).scalar_one()
+        listed = await appeals.open_cases(
+            session, await person(session, MANAGER), settings=settings
+        )
+    assert sla.subject == f"appeal:{appeal.id}"
+    assert abs((sla.due_at - appeal.created_at) - settings.appeal_sla) < timedelta(seconds=1)
+    assert list(listed) == []  # appealed: no longer offered
+
+
+async def test_who_may_file_and_when(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> None:
+    case = await new_case(sessions, settings, texts)
+    # Someone else's case, a lead of another group, CS: refused, nothing written.
+    for actor, error, key in (
+        (OTHER, Forbidden, "appeal-error-not-yours"),
+        (NORTH_LEAD, Forbidden, "appeal-error-not-yours"),
+        (CS, Forbidden, "error-forbidden"),
+    ):
+        with pytest.raises(error) as refused:
+            await file(sessions, settings, texts, actor, case.id)
+        assert refused.value.key == key
+    with pytest.raises(NotFound):
+        await file(sessions, settings, texts, MANAGER, 999)
+    with pytest.raises(Invalid):
+        await file(sessions, settings, texts, MANAGER, case.id, reason="коротко")
+    assert await count_appeals(sessions) == 0
+
+    # After the window: refused with the moment it closed.
+    posted = datetime.now(UTC) - settings.appeal_window - timedelta(minutes=1)
+    async with sessions() as session:
+        await session.execute(update(Case).where(Case.id == case.id).values(created_at=posted))
+        await session.commit()
+    with pytest.raises(Invalid) as late:
+        await file(sessions, settings, texts, MANAGER, case.id)
+    assert late.value.key == "appeal-error-window"
+    closed = texts(late.value.key, **late.value.args_)
+    assert texts.datetime(posted + settings.appeal_window) in closed
+    async with sessions() as session:
+        assert (
+            list(
+                await appeals.open_cases(session, await person(session, MANAGER), settings=settings)
+            )
+            == []
+        )
+
+    # The lead files on the manager's behalf while the window is open; a second is refused.
+    async with sessions() as session:
+        await session.execute(
+            update(Case).where(Case.id == case.id).values(created_at=datetime.now(UTC))
+        )
+        await session.commit()
+    appeal = await file(sessions, settings, texts, LEAD, case.id)
+    with pytest.raises(AlreadyDone) as second:
+        await file(sessions, settings, texts, MANAGER, case.id)
+    assert second.value.key == "appeal-error-open"
+    assert await count_appeals(sessions) == 1
+
+    # Decided: a new appeal is refused with what was decided.
+    await decide(
+        sessions, settings, texts, CS, appeal.id, Decision.REJECT, "Запись не подтверждает"
+    )
+    with pytest.raises(AlreadyDone) as decided:
+        await file(sessions, settings, texts, MANAGER, case.id)
+    assert decided.value.key == "appeal-error-decided"
+    assert "отклонена" in texts(decided.value.key, **decided.value.args_)
+    assert "Запись не подтверждает" in texts(decided.value.key, **decided.value.args_)
+
+
+async def test_a_case_in_a_final_state_cannot_be_appealed(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> None:
+    case = await new_case(sessions, settings, texts)
+    async with sessions() as session:
+        await session.execute(update(Case).where(Case.id == case.id).values(state=CaseState.CLOSED))
+        await session.commit()
+    with pytest.raises(Invalid) as refused:
+        await file(sessions, settings, texts, MANAGER, case.id)
+    assert texts(refused.value.key, **refused.value.args_) == (
+        f"Кейс #{case.id} уже закрыт: обжаловать его нельзя."
+    )
+    assert await count_appeals(sessions) == 0
+
+
+async def test_accept_withdraws_the_case_and_tells_filer_manager_and_lead(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> None:
+    case = await new_case(sessions, settings, texts)
+    appeal = await file(sessions, settings, texts, LEAD, case.id)
+    # Not CS: refused, nothing changes (also a forged button).
+    for actor in (LEAD, MANAGER):
+        with pytest.raises(Forbidden) as refused:
+            await decide(sessions, settings, texts, actor, appeal.id, Decision.ACCEPT)
+        assert refused.value.key == "appeal-error-cs-only"
+    with pytest.raises(Invalid):
+        await decide(sessions, settings, texts, CS, appeal.id, Decision.ACCEPT, comment="ok")
+    async with sessions() as session:
+        assert (await session.get(Case, case.id)).state == CaseState.NEW  # type: ignore[union-attr]
+
+    decided = await decide(sessions, settings, texts, CS, appeal.id, Decision.ACCEPT)
+    assert decided.state == AppealState.ACCEPTED
+    assert decided.decision_comment == "Проверили запись, вы правы"
+    async with sessions() as session:
+        stored = await session.get(Case, case.id)
+        pending = (
+            (await session.execute(select(Reminder).where(Reminder.state == ReminderState.PENDING)))
+            .scalars()
+            .all()
+        )
+        audit = (
+            await session.execute(
+                select(AuditEntry.entity, AuditEntry.action).order_by(AuditEntry.id)
+            )
+        ).all()
+    assert stored is not None
+    assert stored.state == CaseState.WITHDRAWN
+    assert pending == []  # the case's and the appeal's reminders
+    assert ("case", "withdraw") in audit
+    assert ("appeal", "decide_accepted") in audit
+    edits = [r for r in await outbox(sessions, f"case:{case.id}:") if r.method == "editMessageText"]
+    assert edits
+    assert all("отозван по апелляции" in r.payload["text"] for r in edits)
+    notices = await outbox(sessions, f"appeal:{appeal.id}:decision")
+    # The lead filed it: he, the manager and (once) the leads of the group are told.
+    assert sorted(r.chat_id for r in notices) == [LEAD, MANAGER]
+    assert all(
+        "принята" in r.payload["text"] and "Кейс отозван" in r.payload["text"] for r in notices
+    )
+    group_edit = [
+        r
+        for r in await outbox(sessions, f"appeal:{appeal.id}:group")
+        if r.method == "editMessageText"
+    ]
+    assert "принята — Ольга Смирнова" in group_edit[0].payload["text"]
+    assert "reply_markup" not in group_edit[0].payload
+
+    # A second decision: already decided.
+    with pytest.raises(AlreadyDone):
+        await decide(sessions, settings, texts, CS, appeal.id, Decision.REJECT)
+
+
+@pytest.mark.parametrize(
+    ("decision", "state", "word"),
+    [
+        (Decision.PARTIAL, AppealState.PARTIAL, "принята частично"),
+        (Decision.REJECT, AppealState.REJECTED, "отклонена"),
+    ],
+)
+async def test_partial_and_reject_keep_the_case(
+    world: None,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    decision: Decision,
+    state: AppealState,
+    word: str,
+) -> None:
+    case = await new_case(sessions, settings, texts)
+    appeal = await file(sessions, settings, texts, MANAGER, case.id)
+    decided = await decide(sessions, settings, texts, CS, appeal.id, decision, "Комментарий <КС>")
+    assert decided.state == state
+    async with sessions() as session:
+        assert (await session.get(Case, case.id)).state == CaseState.NEW  # type: ignore[union-attr]
+    notices = await outbox(sessions, f"appeal:{appeal.id}:decision")
+    assert sorted(r.chat_id for r in notices) == [LEAD, MANAGER]
+    assert all(word in r.payload["text"] for r in notices)
+    assert all("Комментарий КС: Комментарий &lt;КС&gt;" in r.payload["text"] for r in notices)
+    assert not any("Кейс отозван" in r.payload["text"] for r in notices)
+
+
+async def test_accept_of_a_case_closed_meanwhile_is_refused(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> None:
+    case = await new_case(sessions, settings, texts)
+    appeal = await file(sessions, settings, texts, MANAGER, case.id)
+    async with sessions() as session:
+        await session.execute(
+            update(Case).where(Case.id == case.id).values(state=CaseState.REPEATED)
+        )
+        await session.commit()
+    with pytest.raises(Invalid) as refused:
+        await decide(sessions, settings, texts, CS, appeal.id, Decision.ACCEPT)
+    assert refused.value.key == "appeal-error-accept-final"
+    async with sessions() as session:
+        assert (await session.get(Appeal, appeal.id)).state == AppealState.NEW  # type: ignore[union-attr]
+    assert await outbox(sessions, f"appeal:{appeal.id}:decision") == []
+
+
+async def test_accept_after_a_crash_between_the_two_steps_records_the_decision(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> None:
+    """The case was withdrawn but the bot stopped before the decision was written."""
+    case = await new_case(sessions, settings, texts)
+    appeal = await file(sessions, settings, texts, MANAGER, case.id)
+    async with sessions() as session:
+        await cases.withdraw(
+            session, await person(session, CS), case.id, settings=settings, texts=texts
+        )
+    decided = await decide(sessions, settings, texts, CS, appeal.id, Decision.ACCEPT)
+    assert decided.state == AppealState.ACCEPTED
+
+
+async def test_sla_reminder_reminds_cs_only_while_undecided(
+    world: None, sessions: async_sessionmaker[AsyncSession], database_url: str, texts: Texts
+) -> None:
+    settings = make_settings(database_url, appeal_sla=timedelta(seconds=1), cs_appeals_thread_id=5)
+    registry = reminders.ReminderRegistry()
+    appeals.register_reminders(registry, settings, texts)
+    first = await file(
+        sessions, settings, texts, MANAGER, (await new_case(sessions, settings, texts)).id
+    )
+    second = await file(
+        sessions, settings, texts, MANAGER, (await new_case(sessions, settings, texts)).id
+    )
+    await decide(sessions, settings, texts, CS, second.id, Decision.REJECT)
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    await reminders.sweep(sessions, registry, now=later)
+    sent = await outbox(sessions, f"appeal:{first.id}:reminder")
+    assert len(sent) == 1
+    assert sent[0].chat_id == CS_CHAT_ID
+    assert sent[0].payload["message_thread_id"] == 5
+    assert f"Апелляция #{first.id}" in sent[0].payload["text"]
+    assert "ждёт решения" in sent[0].payload["text"]
+    assert await outbox(sessions, f"appeal:{second.id}:reminder") == []
+    # Delivered once.
+    await reminders.sweep(sessions, registry, now=later)
+    assert len(await outbox(sessions, f"appeal:{first.id}:reminder")) == 1
+
+
+async def test_mail_copy_when_smtp_is_configured(
+    world: None, sessions: async_sessionmaker[AsyncSession], database_url: str, texts: Texts
+) -> None:
+    from db.models import MailMessage
+
+    settings = make_settings(database_url, smtp_host="smtp.example.com")
+    case = await new_case(sessions, settings, texts)
+    appeal = await file(sessions, settings, texts, MANAGER, case.id, reason=REASON + " <b>&")
+    async with sessions() as session:
+        mails = (await session.execute(select(MailMessage))).scalars().all()
+    try:
+        import bot.services.mail  # noqa: F401
+    except ModuleNotFoundError:
+        # The mail outbox comes with the requests feature; until then the copy is skipped.
+        assert mails == []
+        return
+    assert len(mails) == 1
+    assert f"Апелляция #{appeal.id}" in mails[0].subject
+    assert REASON + " <b>&" in mails[0].body  # plain text, not HTML-escaped
