@@ -15,8 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.app import App, build_app
-from bot.services import cases, roster
+from bot.services import access, cases, roster
 from bot.settings import Settings
+from db.models import CaseCategory, CaseSource, CaseTab
 from emulator import BotAPIEmulator, StoredMessage
 
 DEMO_TOKEN = "100000:DEMO-token"  # noqa: S105 - the emulator's, not a secret
@@ -38,8 +39,9 @@ class Person:
 OLGA = Person(1001, "Ольга", "Смирнова")  # CS
 ANDREY = Person(2001, "Андрей", "Лидеров")  # lead of two groups
 IVAN = Person(3001, "Иван", "Петров", "ivan_petrov")  # manager, known by username only
+MARIA = Person(3002, "Мария", "Козлова")  # manager of Группа Юг
 PAVEL = Person(4001, "Павел", "Новиков")  # not bound yet: asks for access
-PEOPLE = (OLGA, ANDREY, IVAN, PAVEL)
+PEOPLE = (OLGA, ANDREY, IVAN, MARIA, PAVEL)
 
 
 @dataclass
@@ -140,7 +142,73 @@ async def scene_case(world: DemoWorld) -> None:
     await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="закрыт", timeout=WAIT)
 
 
-SCENES: list[Callable[[DemoWorld], Awaitable[None]]] = [scene_access, scene_case]
+async def scene_appeal(world: DemoWorld) -> None:
+    """A manager appeals a case from the «Обжаловать» link; CS accepts it with a comment and
+    the case is withdrawn."""
+    emu, app = world.emu, world.app
+    mark = emu.mark()
+    async with app.sessions() as session:
+        author = await access.current(session, OLGA.telegram_id)
+        manager = await access.current(session, MARIA.telegram_id)
+        assert manager is not None
+        case = await cases.register(
+            session,
+            author,
+            cases.CaseDraft(
+                manager_id=manager.id,
+                tab=CaseTab.CSI,
+                category=CaseCategory.COMMUNICATION,
+                source=CaseSource.CSI,
+                incident_date=cases.local_today(app.settings),
+                summary="Клиент в CSI: «менеджер не перезвонил, как обещал»",
+            ),
+            settings=app.settings,
+            texts=app.texts,
+            bot_username=(await app.bot.me()).username or "",
+        )
+    post = await emu.wait_for_message(CS_CHAT_ID, contains=f"Кейс #{case.id}", after=mark)
+    await emu.wait_for_message(MARIA.telegram_id, contains="обжаловать", after=mark)
+    await world.say(MARIA, f"/start appeal_{case.id}")
+    evidence = await world.say(
+        MARIA, "Я перезвонила в тот же день, звонок есть в истории CRM в 17:40."
+    )
+    review = await world.step(MARIA, evidence, "Пропустить", "Проверьте апелляцию")
+    mark = emu.mark()
+    await world.step(MARIA, review, "Отправить", "отправлена команде")
+    appeal = await emu.wait_for_message(CS_CHAT_ID, contains="Апелляция", after=mark, timeout=WAIT)
+    mark = emu.mark()
+    await world.press(OLGA, appeal, "Принять")
+    await emu.wait_for_message(OLGA.telegram_id, contains="комментарий", after=mark, timeout=WAIT)
+    await world.say(OLGA, "Звонок нашли, кейс снимаем.")
+    await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="отозван", timeout=WAIT)
+    await emu.wait_for_message(MARIA.telegram_id, contains="Решение по апелляции", after=mark)
+
+
+async def scene_request(world: DemoWorld) -> None:
+    """A lead orders audio badges; CS takes the request and marks it done; the lead is told."""
+    emu = world.emu
+    menu = await world.say(ANDREY, "/request")
+    dialog = await world.step(ANDREY, menu, "Бейдж", "Что нужно")
+    await world.step(ANDREY, dialog, "аудиобейдж", "Сколько штук")
+    await world.say(ANDREY, "3")
+    await world.say(ANDREY, "Шоурум Север")
+    await world.say(ANDREY, "Иван Петров")
+    review = await world.say(ANDREY, "Нужны до конца месяца")
+    mark = emu.mark()
+    await world.step(ANDREY, review, "Отправить", "отправлен")
+    post = await emu.wait_for_message(CS_CHAT_ID, contains="· Бейдж", after=mark, timeout=WAIT)
+    await world.press(OLGA, post, "Взять")
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="Ольга", timeout=WAIT)
+    await world.press(OLGA, post, "Выполнено")
+    await emu.wait_for_message(ANDREY.telegram_id, contains="выполнен", after=mark, timeout=WAIT)
+
+
+SCENES: list[Callable[[DemoWorld], Awaitable[None]]] = [
+    scene_access,
+    scene_case,
+    scene_appeal,
+    scene_request,
+]
 
 
 def demo_settings(base_url: str, database_url: str) -> Settings:
