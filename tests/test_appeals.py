@@ -4,6 +4,7 @@ notices, «Принять» withdrawing the case, CS-only decisions, and the SLA
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -405,6 +406,30 @@ async def test_accept_after_a_crash_between_the_two_steps_records_the_decision(
         )
     decided = await decide(sessions, settings, texts, CS, appeal.id, Decision.ACCEPT)
     assert decided.state == AppealState.ACCEPTED
+
+
+async def test_accept_and_reject_at_once_decide_once_and_consistently(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> None:
+    """Two CS members press «Принять» and «Отклонить» together: one decision wins and the
+    case matches it (withdrawn only if the appeal was accepted)."""
+    case = await new_case(sessions, settings, texts)
+    appeal = await file(sessions, settings, texts, MANAGER, case.id)
+    results = await asyncio.gather(
+        decide(sessions, settings, texts, CS, appeal.id, Decision.ACCEPT),
+        decide(sessions, settings, texts, CS, appeal.id, Decision.REJECT),
+        return_exceptions=True,
+    )
+    decided = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(decided) == 1
+    assert len(refused) == 1
+    assert isinstance(refused[0], AlreadyDone)
+    async with sessions() as session:
+        stored_case = await session.get(Case, case.id)
+        assert stored_case is not None
+        withdrawn = stored_case.state == CaseState.WITHDRAWN
+    assert withdrawn == (decided[0].state == AppealState.ACCEPTED)
 
 
 async def test_sla_reminder_reminds_cs_only_while_undecided(

@@ -9,9 +9,7 @@ reminders.
 
 from __future__ import annotations
 
-import contextlib
 import html
-import importlib
 import logging
 import re
 from collections.abc import Sequence
@@ -24,7 +22,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import case_posts, cases, notify, reminders
+from bot.services import case_posts, cases, mail, notify, reminders
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.services.masking import mask_personal_data
 from bot.services.roles import require_role
@@ -332,11 +330,6 @@ async def _queue_mail(
     """The e-mail copy for the CS mailbox, in this transaction (`bot.services.mail`)."""
     if not settings.smtp_host:
         return
-    try:
-        mail: Any = importlib.import_module("bot.services.mail")
-    except ModuleNotFoundError:  # the mail outbox lands with the requests feature
-        log.warning("appeal #%s: no bot.services.mail yet, the e-mail copy is skipped", appeal.id)
-        return
     case = appeal.case
     # The e-mail is plain text: the catalogue escapes arguments for HTML, so undo that.
     subject = html.unescape(texts("appeal-mail-subject", id=appeal.id, case=case.id))
@@ -412,25 +405,13 @@ async def decide(
 ) -> Appeal:
     """Record CS's decision with its comment; tell the filer, the manager and the leads.
 
-    «Принять» first withdraws the case through `cases.withdraw` (its own transaction: posts
-    edited, reminders cancelled), then records the decision. If the bot stops in between,
-    the case is withdrawn and the appeal still open: pressing «Принять» again finds the case
-    withdrawn already and only records the decision.
+    «Принять» withdraws the case (posts edited, reminders cancelled) in the same transaction
+    as the decision, so two CS members deciding at once cannot leave a withdrawn case with a
+    rejected appeal: the second one is told it is already decided.
     """
     text = clean_comment(comment)
-    appeal = await precheck_decision(session, actor, appeal_id, decision, texts=texts)
+    await precheck_decision(session, actor, appeal_id, decision, texts=texts)
     assert actor is not None
-    if decision == Decision.ACCEPT and appeal.case.state != CaseState.WITHDRAWN:
-        # AlreadyDone: withdrawn meanwhile (what «Принять» wants) or closed (checked below).
-        with contextlib.suppress(AlreadyDone):
-            await cases.withdraw(
-                session,
-                actor,
-                appeal.case_id,
-                settings=settings,
-                texts=texts,
-                comment=texts("appeal-withdraw-comment", id=appeal.id, comment=text),
-            )
     async with write_transaction(session):
         appeal = _check_decision(
             await appeals_db.by_id_for_update(session, appeal_id), appeal_id, actor
@@ -439,10 +420,19 @@ async def decide(
             case = await cases_db.by_id_for_update(session, appeal.case_id)
             assert case is not None
             if case.state != CaseState.WITHDRAWN:
-                raise Invalid(
-                    "appeal-error-accept-final",
-                    id=case.id,
-                    state=texts(f"case-state-{case.state.replace('_', '-')}"),
+                if case.state in FINAL_CASE_STATES:
+                    raise Invalid(
+                        "appeal-error-accept-final",
+                        id=case.id,
+                        state=texts(f"case-state-{case.state.replace('_', '-')}"),
+                    )
+                await cases.withdraw_in_transaction(
+                    session,
+                    actor,
+                    case.id,
+                    settings=settings,
+                    texts=texts,
+                    comment=texts("appeal-withdraw-comment", id=appeal.id, comment=text),
                 )
         now = datetime.now(UTC)
         appeal.state = DECISION_STATE[decision]

@@ -361,33 +361,50 @@ async def perform(
     texts: Texts,
     data: ActInput | None = None,
 ) -> Case:
-    """Do `act` to the case, or raise the reason it cannot be done."""
-    data = data or ActInput()
+    """Do `act` to the case in its own transaction, or raise the reason it cannot be done."""
     async with write_transaction(session):
-        case = await cases_db.by_id_for_update(session, case_id)
-        if case is None:
-            raise NotFound("case-error-missing", id=case_id)
-        rule = check(case, act, actor)
-        assert actor is not None
-        previous = case.state
-        now = datetime.now(UTC)
-        comment = _apply(case, act, actor, data, now=now, settings=settings)
-        case.state = rule.target
-        if rule.target in FINAL_CASE_STATES:
-            case.closed_at = now
-        audit.record(
-            session,
-            actor_id=actor.id,
-            entity="case",
-            entity_id=case.id,
-            action=act.name.lower(),
-            from_state=previous,
-            to_state=rule.target,
-            comment=comment,
+        return await perform_in_transaction(
+            session, actor, case_id, act, settings=settings, texts=texts, data=data
         )
-        await _after(session, case, act, actor, settings=settings, texts=texts)
-        last = texts("case-post-last-action", who=actor.full_name, when=now)
-        await _refresh_posts(session, case, texts, last_action=last)
+
+
+async def perform_in_transaction(
+    session: AsyncSession,
+    actor: Employee | None,
+    case_id: int,
+    act: CaseAct,
+    *,
+    settings: Settings,
+    texts: Texts,
+    data: ActInput | None = None,
+) -> Case:
+    """`perform` inside the caller's write transaction (another use case that must change the
+    case atomically with its own rows: an accepted appeal)."""
+    data = data or ActInput()
+    case = await cases_db.by_id_for_update(session, case_id)
+    if case is None:
+        raise NotFound("case-error-missing", id=case_id)
+    rule = check(case, act, actor)
+    assert actor is not None
+    previous = case.state
+    now = datetime.now(UTC)
+    comment = _apply(case, act, actor, data, now=now, settings=settings)
+    case.state = rule.target
+    if rule.target in FINAL_CASE_STATES:
+        case.closed_at = now
+    audit.record(
+        session,
+        actor_id=actor.id,
+        entity="case",
+        entity_id=case.id,
+        action=act.name.lower(),
+        from_state=previous,
+        to_state=rule.target,
+        comment=comment,
+    )
+    await _after(session, case, act, actor, settings=settings, texts=texts)
+    last = texts("case-post-last-action", who=actor.full_name, when=now)
+    await _refresh_posts(session, case, texts, last_action=last)
     return case
 
 
@@ -524,9 +541,25 @@ async def withdraw(
     texts: Texts,
     comment: str = "",
 ) -> Case:
-    """The entry point an accepted appeal uses: any open case becomes withdrawn, its posts
-    are edited and its reminders cancelled."""
-    return await perform(
+    """Any open case becomes withdrawn, its posts are edited and its reminders cancelled."""
+    async with write_transaction(session):
+        return await withdraw_in_transaction(
+            session, actor, case_id, settings=settings, texts=texts, comment=comment
+        )
+
+
+async def withdraw_in_transaction(
+    session: AsyncSession,
+    actor: Employee | None,
+    case_id: int,
+    *,
+    settings: Settings,
+    texts: Texts,
+    comment: str = "",
+) -> Case:
+    """`withdraw` in the caller's write transaction: the entry point of an accepted appeal,
+    so the case and the appeal's decision change together or not at all."""
+    return await perform_in_transaction(
         session,
         actor,
         case_id,
