@@ -11,7 +11,7 @@ ROLE_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
     Role.MANAGER: ("cases", "appeal", "request", "my", "standards", "help", "cancel"),
     Role.LEAD: ("cases", "appeal", "request", "my", "standards", "help", "cancel"),
-    Role.CS: ("case", "cases", "standards", "links", "help", "cancel"),
+    Role.CS: ("case", "cases", "analysis", "standards", "links", "help", "cancel"),
 }
 GROUP_COMMANDS: tuple[str, ...] = ("standards", "help")
 

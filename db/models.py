@@ -405,3 +405,33 @@ class MailMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class CallRole(StrEnum):
+    """The manager's role in an analysed call (фронт / бэк / по показам / продажи)."""
+
+    FRONT = "front"
+    BACK = "back"
+    SHOWING = "showing"
+    SALES = "sales"
+
+
+class CallAnalysis(Base):
+    """A CS analysis of a manager's call, posted to the CS group (DESIGN §7)."""
+
+    __tablename__ = "call_analyses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    call_role: Mapped[CallRole] = mapped_column(String(16))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(1000))
+    # audio, voice or document: the Bot API method that re-sends it as a reply to the post.
+    file_kind: Mapped[str | None] = mapped_column(String(16))
+    file_id: Mapped[str | None] = mapped_column(String(300))
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    author: Mapped[Employee] = relationship(foreign_keys=[author_id], lazy="selectin")
+    manager: Mapped[Employee | None] = relationship(foreign_keys=[manager_id], lazy="selectin")

@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import (
     access,
+    analyses,
     appeals,
     case_actions,
     case_new,
@@ -34,5 +35,6 @@ def get_routers() -> list[Router]:
         requests.router,
         my.router,
         appeals.router,
+        analyses.router,
         fallback.router,
     ]

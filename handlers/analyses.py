@@ -1,0 +1,452 @@
+"""/analysis: CS posts a call analysis to the group in a guided dialog (aiogram-dialog).
+
+Steps: the manager's role, the manager (optional, searched by part of the name), the text,
+a file (audio, voice or document; optional), a link (optional); then a preview with
+«Изменить» per field and «Опубликовать». The draft lives in `dialog_data` (JSON), so it
+survives a restart; the service validates everything again when it posts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.enums import ContentType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog.widgets.common import ManagedScroll
+from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
+from aiogram_dialog.widgets.kbd import Button, Group, Row, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.text import Format
+
+from bot.dialog_widgets import T, services_of
+from bot.filters import RoleFilter
+from bot.services import analyses, cases
+from bot.services.errors import Forbidden, Invalid, NotFound, ServiceError
+from bot.services.masking import mask_personal_data
+from bot.settings import Settings
+from bot.texts import Html, Texts
+from db.models import CallRole, Employee, Role
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
+router.callback_query.filter(RoleFilter(Role.CS))
+
+MAX_QUERY = 100
+SHOWN_NAME = 40
+FILE_TYPES = [ContentType.AUDIO, ContentType.VOICE, ContentType.DOCUMENT]
+
+
+class CallAnalysisSG(StatesGroup):
+    role = State()
+    manager_search = State()
+    manager_pick = State()
+    text = State()
+    file = State()
+    link = State()
+    review = State()
+
+
+@router.message(Command("analysis"), F.text.regexp(r"^/analysis(@\w+)?\s*$"))
+async def open_analysis_dialog(
+    message: Message, dialog_manager: DialogManager, employee: Employee | None, texts: Texts
+) -> None:
+    try:
+        analyses.check_can_post(employee)
+    except Forbidden as error:
+        await message.answer(texts(error.key, **error.args_))
+        return
+    await dialog_manager.start(CallAnalysisSG.role, mode=StartMode.RESET_STACK)
+
+
+# --- moving between steps -----------------------------------------------------------------
+
+
+async def _next(manager: DialogManager, state: State) -> None:
+    """On to `state`, or back to the review if the step was opened by «Изменить»."""
+    await manager.switch_to(
+        CallAnalysisSG.review if manager.dialog_data.get("reviewing") else state
+    )
+
+
+def _back(previous: State) -> Any:
+    async def on_click(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+        await _next(manager, previous)
+
+    return on_click
+
+
+async def _mark_reviewing(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["reviewing"] = True
+
+
+async def _close(query: CallbackQuery, manager: DialogManager, text: str) -> None:
+    """Close the dialog first (no second «Опубликовать»), then replace its message."""
+    await manager.done()
+    if not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_text(text)
+    except TelegramAPIError as error:
+        log.warning("dialog message not replaced: %s", error)
+
+
+async def _cancel(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    _, _, texts = services_of(manager)
+    await _close(query, manager, texts("cancelled"))
+
+
+def _navigation(previous: State | None) -> Row:
+    back = (
+        Button(T("btn-back"), id="back", on_click=_back(previous))
+        if previous is not None
+        else Button(
+            T("btn-back"), id="back", on_click=_back(CallAnalysisSG.review), when="reviewing"
+        )
+    )
+    return Row(back, Button(T("btn-cancel"), id="cancel", on_click=_cancel))
+
+
+async def _say(message: Message, manager: DialogManager, key: str, **args: object) -> None:
+    """Tell what is expected; the same step is shown again below the answer."""
+    _, _, texts = services_of(manager)
+    await message.answer(texts(key, **args))
+    manager.show_mode = ShowMode.SEND
+
+
+def _hint(key: str) -> MessageInput:
+    async def on_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+        await _say(message, manager, key)
+
+    return MessageInput(on_message)
+
+
+async def _wrong_text(
+    message: Message, widget: ManagedTextInput[str], manager: DialogManager, error: ValueError
+) -> None:
+    reason = error.args[0] if error.args else None
+    if isinstance(reason, ServiceError):
+        await _say(message, manager, reason.key, **reason.args_)
+    else:
+        await _say(message, manager, "analysis-text-only")
+
+
+def _checked(clean: Any) -> Any:
+    """A TextInput type factory: the cleaned value, or ValueError carrying the reason."""
+
+    def factory(text: str) -> str:
+        try:
+            return str(clean(text))
+        except Invalid as error:
+            raise ValueError(error) from error
+
+    return factory
+
+
+def _saved_text(field: str, next_state: State) -> Any:
+    async def on_success(
+        message: Message, widget: ManagedTextInput[str], manager: DialogManager, value: str
+    ) -> None:
+        manager.dialog_data[field] = value
+        await _next(manager, next_state)
+
+    return on_success
+
+
+def _skip(field: str, next_state: State) -> Any:
+    async def on_click(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+        manager.dialog_data[field] = None
+        if field == "manager_id":
+            manager.dialog_data["manager_name"] = None
+        await _next(manager, next_state)
+
+    return on_click
+
+
+# --- step 1: the role ---------------------------------------------------------------------
+
+
+async def _pick_role(query: CallbackQuery, widget: Any, manager: DialogManager, value: str) -> None:
+    manager.dialog_data["call_role"] = value
+    await _next(manager, CallAnalysisSG.manager_search)
+
+
+# --- step 2: the manager (optional) ---------------------------------------------------------
+
+
+def _group_name(employee: Employee, texts: Texts) -> str:
+    return employee.groups[0].name if employee.groups else texts("analysis-no-group")
+
+
+async def _search(
+    message: Message, widget: ManagedTextInput[str], manager: DialogManager, text: str
+) -> None:
+    session, _, _ = services_of(manager)
+    query = " ".join(text.split())[:MAX_QUERY]
+    if not query:
+        await _say(message, manager, "analysis-search-empty")
+        return
+    if not await cases.find_managers(session, query):
+        await _say(message, manager, "analysis-no-match", query=query)
+        return
+    manager.dialog_data["query"] = query
+    pages = manager.find("managers_page")
+    if isinstance(pages, ManagedScroll):
+        await pages.set_page(0)
+    await manager.switch_to(CallAnalysisSG.manager_pick)
+
+
+def _search_input() -> list[Any]:
+    return [
+        TextInput(id="in_query", on_success=_search),
+        _hint("analysis-search-text-only"),
+    ]
+
+
+async def _managers_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    session, _, texts = services_of(dialog_manager)
+    query = dialog_manager.dialog_data.get("query", "")
+    found = await cases.find_managers(session, query) if query else []
+    return {
+        "text": texts("analysis-pick-manager", query=query, count=len(found)),
+        # Button texts are plain text: no escaping here.
+        "managers": [
+            (person.id, f"{person.full_name} — {_group_name(person, texts)}") for person in found
+        ],
+    }
+
+
+async def _pick_manager(
+    query: CallbackQuery, widget: Any, manager: DialogManager, item_id: int
+) -> None:
+    session, _, texts = services_of(manager)
+    found = await cases.find_managers(session, manager.dialog_data.get("query", ""))
+    person = next((p for p in found if p.id == item_id), None)
+    if person is None:
+        await query.answer(texts("analysis-manager-gone"), show_alert=True)
+        return
+    manager.dialog_data.update(manager_id=person.id, manager_name=person.full_name)
+    await _next(manager, CallAnalysisSG.text)
+
+
+# --- step 4: the file (optional) -------------------------------------------------------------
+
+
+def file_of(message: Message) -> dict[str, str] | None:
+    """The audio, voice or document of a message, as the draft keeps it."""
+    if message.audio:
+        name = message.audio.file_name or message.audio.title or ""
+        return {"kind": "audio", "file_id": message.audio.file_id, "file_name": name}
+    if message.voice:
+        return {"kind": "voice", "file_id": message.voice.file_id, "file_name": ""}
+    if message.document:
+        name = message.document.file_name or ""
+        return {"kind": "document", "file_id": message.document.file_id, "file_name": name}
+    return None
+
+
+async def _file_added(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    file = file_of(message)
+    if file is None:  # the content types of the input make this unreachable
+        return
+    manager.dialog_data["file"] = file
+    if message.caption:
+        _, _, texts = services_of(manager)
+        await message.answer(texts("analysis-caption-dropped"))
+        manager.show_mode = ShowMode.SEND
+    await _next(manager, CallAnalysisSG.link)
+
+
+def shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def describe_file(file: dict[str, str] | None, texts: Texts) -> str:
+    if not file:
+        return texts("analysis-no-file")
+    return texts(analyses.FILE_KEYS[file["kind"]], name=shortened(file["file_name"], SHOWN_NAME))
+
+
+# --- the review and publishing --------------------------------------------------------------
+
+
+def analysis_draft(data: dict[str, Any]) -> analyses.AnalysisDraft:
+    file = data.get("file")
+    return analyses.AnalysisDraft(
+        call_role=CallRole(data["call_role"]),
+        text=data["text"],
+        manager_id=int(data["manager_id"]) if data.get("manager_id") else None,
+        link=data.get("link") or None,
+        file=analyses.FileDraft(file["kind"], file["file_id"], file["file_name"]) if file else None,
+    )
+
+
+async def _review_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    _, _, texts = services_of(dialog_manager)
+    data = dialog_manager.dialog_data
+    body = analyses.render_body(
+        texts,
+        call_role=CallRole(data["call_role"]),
+        manager=data.get("manager_name"),
+        text=data.get("text", ""),
+        link=data.get("link"),
+    )
+    # The body is appended, not a catalogue argument: see `analyses.render_body`.
+    text = texts("analysis-review", file=Html(describe_file(data.get("file"), texts)))
+    text += "\n\n" + body
+    if mask_personal_data(data.get("text", "")) != data.get("text", ""):
+        text += "\n\n" + texts("analysis-review-masked")
+    return {"text": text}
+
+
+async def _publish(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    session, employee, texts = services_of(manager)
+    settings: Settings = manager.middleware_data["settings"]
+    try:
+        analysis = await analyses.post(
+            session, employee, analysis_draft(manager.dialog_data), settings=settings, texts=texts
+        )
+    except NotFound as error:  # the manager left the roster meanwhile: choose again
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        manager.dialog_data["reviewing"] = True
+        await manager.switch_to(CallAnalysisSG.manager_search)
+        return
+    except Forbidden as error:
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        await _close(query, manager, texts("cancelled"))
+        return
+    except ServiceError as error:
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        return
+    await _close(query, manager, texts("analysis-published", id=analysis.id))
+
+
+# --- the windows --------------------------------------------------------------------------
+
+
+async def _prompts(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    _, _, texts = services_of(dialog_manager)
+    return {
+        "reviewing": bool(dialog_manager.dialog_data.get("reviewing")),
+        "role_prompt": texts("analysis-ask-role"),
+        "role_choices": [(role.value, texts(analyses.ROLE_KEYS[role])) for role in CallRole],
+        "manager_prompt": texts("analysis-ask-manager"),
+        "text_prompt": texts("analysis-ask-text", max=analyses.MAX_TEXT),
+        "file_prompt": texts("analysis-ask-file"),
+        "link_prompt": texts("analysis-ask-link"),
+    }
+
+
+def _edit(field: str, label: T, state: State) -> SwitchTo:
+    """«Изменить …» on the review: that step, then straight back to the review."""
+    return SwitchTo(label, id=f"edit_{field}", state=state, on_click=_mark_reviewing)
+
+
+analysis_dialog = Dialog(
+    Window(
+        Format("{role_prompt}"),
+        Group(
+            Select(
+                Format("{item[1]}"),
+                id="pick_role",
+                item_id_getter=lambda item: item[0],
+                items="role_choices",
+                on_click=_pick_role,
+            ),
+            width=2,
+        ),
+        _hint("analysis-choose-button"),
+        _navigation(None),
+        getter=_prompts,
+        state=CallAnalysisSG.role,
+    ),
+    Window(
+        Format("{manager_prompt}"),
+        *_search_input(),
+        Button(T("btn-skip"), id="skip_manager", on_click=_skip("manager_id", CallAnalysisSG.text)),
+        _navigation(CallAnalysisSG.role),
+        getter=_prompts,
+        state=CallAnalysisSG.manager_search,
+    ),
+    Window(
+        Format("{text}"),
+        ScrollingGroup(
+            Select(
+                Format("{item[1]}"),
+                id="manager",
+                item_id_getter=lambda item: item[0],
+                items="managers",
+                type_factory=int,
+                on_click=_pick_manager,
+            ),
+            id="managers_page",
+            width=1,
+            height=8,
+            hide_on_single_page=True,
+        ),
+        # Typing another part of the name here searches again.
+        *_search_input(),
+        Button(T("btn-skip"), id="skip_manager", on_click=_skip("manager_id", CallAnalysisSG.text)),
+        _navigation(CallAnalysisSG.manager_search),
+        getter=[_managers_data, _prompts],
+        state=CallAnalysisSG.manager_pick,
+    ),
+    Window(
+        Format("{text_prompt}"),
+        TextInput(
+            id="in_text",
+            type_factory=_checked(analyses.clean_text),
+            on_success=_saved_text("text", CallAnalysisSG.file),
+            on_error=_wrong_text,
+        ),
+        _hint("analysis-text-only"),
+        _navigation(CallAnalysisSG.manager_search),
+        getter=_prompts,
+        state=CallAnalysisSG.text,
+    ),
+    Window(
+        Format("{file_prompt}"),
+        MessageInput(_file_added, content_types=FILE_TYPES),
+        _hint("analysis-file-only"),
+        Button(T("btn-skip"), id="skip_file", on_click=_skip("file", CallAnalysisSG.link)),
+        _navigation(CallAnalysisSG.text),
+        getter=_prompts,
+        state=CallAnalysisSG.file,
+    ),
+    Window(
+        Format("{link_prompt}"),
+        TextInput(
+            id="in_link",
+            type_factory=_checked(analyses.clean_link),
+            on_success=_saved_text("link", CallAnalysisSG.review),
+            on_error=_wrong_text,
+        ),
+        _hint("analysis-link-text-only"),
+        Button(T("btn-skip"), id="skip_link", on_click=_skip("link", CallAnalysisSG.review)),
+        _navigation(CallAnalysisSG.file),
+        getter=_prompts,
+        state=CallAnalysisSG.link,
+    ),
+    Window(
+        Format("{text}"),
+        Row(
+            _edit("role", T("analysis-btn-edit-role"), CallAnalysisSG.role),
+            _edit("manager", T("analysis-btn-edit-manager"), CallAnalysisSG.manager_search),
+        ),
+        Row(
+            _edit("text", T("analysis-btn-edit-text"), CallAnalysisSG.text),
+            _edit("file", T("analysis-btn-edit-file"), CallAnalysisSG.file),
+        ),
+        _edit("link", T("analysis-btn-edit-link"), CallAnalysisSG.link),
+        Button(T("analysis-btn-publish"), id="publish", on_click=_publish),
+        Button(T("btn-cancel"), id="cancel", on_click=_cancel),
+        getter=_review_data,
+        state=CallAnalysisSG.review,
+    ),
+)
+router.include_router(analysis_dialog)
