@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from aiogram_dialog import DialogManager
+from aiogram.types import Message
+from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.common import WhenCondition
+from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput
+from aiogram_dialog.widgets.input.text import OnError
 from aiogram_dialog.widgets.kbd import Calendar, CalendarScope, CalendarUserConfig
 from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarDaysView,
@@ -17,6 +21,7 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
 from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.errors import Invalid, ServiceError
 from bot.texts import Texts
 from db.models import Employee
 
@@ -96,3 +101,54 @@ class RuCalendar(Calendar):
             max_date=now.date() if self.past_only else None,
             min_date=now.date() if self.future_only else None,
         )
+
+
+# --- the steps of every guided dialog: a wrong input gets a hint and the step stays ------
+
+
+async def say_and_stay(message: Message, manager: DialogManager, key: str, **args: object) -> None:
+    """Tell what is expected; the same step is shown again below the answer."""
+    texts: Texts = manager.middleware_data["texts"]
+    await message.answer(texts(key, **args))
+    manager.show_mode = ShowMode.SEND
+
+
+def hint(key: str) -> MessageInput:
+    """What any other kind of message on this step gets: a hint, and the step stays."""
+
+    async def on_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+        await say_and_stay(message, manager, key)
+
+    return MessageInput(on_message)
+
+
+def checked(clean: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A TextInput type factory: the value cleaned by a service function, or ValueError
+    carrying the service's refusal (so `wrong_text` can say what is expected)."""
+
+    def factory(text: str) -> Any:
+        try:
+            return clean(text)
+        except Invalid as error:
+            raise ValueError(error) from error
+
+    return factory
+
+
+def wrong_text(fallback_key: str) -> OnError[Any]:
+    """A TextInput on_error: the service's reason, or `fallback_key` for anything else."""
+
+    async def on_error(
+        message: Message,
+        widget: ManagedTextInput[Any],
+        manager: DialogManager,
+        error: ValueError,
+        /,
+    ) -> None:
+        reason = error.args[0] if error.args else None
+        if isinstance(reason, ServiceError):
+            await say_and_stay(message, manager, reason.key, **reason.args_)
+        else:
+            await say_and_stay(message, manager, fallback_key)
+
+    return on_error

@@ -23,10 +23,10 @@ from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInp
 from aiogram_dialog.widgets.kbd import Button, Group, Row, ScrollingGroup, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.dialog_widgets import T, services_of
+from bot.dialog_widgets import T, checked, hint, say_and_stay, services_of, wrong_text
 from bot.filters import RoleFilter
 from bot.services import analyses, cases
-from bot.services.errors import Forbidden, Invalid, NotFound, ServiceError
+from bot.services.errors import Forbidden, NotFound, ServiceError
 from bot.services.masking import mask_personal_data
 from bot.settings import Settings
 from bot.texts import Html, Texts
@@ -112,40 +112,10 @@ def _navigation(previous: State | None) -> Row:
     return Row(back, Button(T("btn-cancel"), id="cancel", on_click=_cancel))
 
 
-async def _say(message: Message, manager: DialogManager, key: str, **args: object) -> None:
-    """Tell what is expected; the same step is shown again below the answer."""
-    _, _, texts = services_of(manager)
-    await message.answer(texts(key, **args))
-    manager.show_mode = ShowMode.SEND
-
-
-def _hint(key: str) -> MessageInput:
-    async def on_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-        await _say(message, manager, key)
-
-    return MessageInput(on_message)
-
-
-async def _wrong_text(
-    message: Message, widget: ManagedTextInput[str], manager: DialogManager, error: ValueError
-) -> None:
-    reason = error.args[0] if error.args else None
-    if isinstance(reason, ServiceError):
-        await _say(message, manager, reason.key, **reason.args_)
-    else:
-        await _say(message, manager, "analysis-text-only")
-
-
-def _checked(clean: Any) -> Any:
-    """A TextInput type factory: the cleaned value, or ValueError carrying the reason."""
-
-    def factory(text: str) -> str:
-        try:
-            return str(clean(text))
-        except Invalid as error:
-            raise ValueError(error) from error
-
-    return factory
+_say = say_and_stay
+_hint = hint
+_checked = checked
+_wrong_text = wrong_text("analysis-text-only")
 
 
 def _saved_text(field: str, next_state: State) -> Any:

@@ -22,7 +22,7 @@ from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, Select, Swit
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dialog_widgets import T, services_of
+from bot.dialog_widgets import T, checked, hint, say_and_stay, services_of, wrong_text
 from bot.filters import RoleFilter
 from bot.services import appeals
 from bot.services.errors import Invalid, ServiceError
@@ -138,40 +138,10 @@ def _navigation() -> Row:
     )
 
 
-async def _say(message: Message, manager: DialogManager, key: str, **args: object) -> None:
-    """Tell what is expected; the same step is shown again below the answer."""
-    _, _, texts = services_of(manager)
-    await message.answer(texts(key, **args))
-    manager.show_mode = ShowMode.SEND
-
-
-def _hint(key: str) -> MessageInput:
-    async def on_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-        await _say(message, manager, key)
-
-    return MessageInput(on_message)
-
-
-async def _wrong_text(
-    message: Message, widget: ManagedTextInput[Any], manager: DialogManager, error: ValueError
-) -> None:
-    reason = error.args[0] if error.args else None
-    if isinstance(reason, ServiceError):
-        await _say(message, manager, reason.key, **reason.args_)
-    else:
-        await _say(message, manager, "appeal-reason-text-only")
-
-
-def _checked(clean: Any) -> Any:
-    """A TextInput type factory: the cleaned value, or ValueError carrying the reason."""
-
-    def factory(text: str) -> Any:
-        try:
-            return clean(text)
-        except Invalid as error:
-            raise ValueError(error) from error
-
-    return factory
+_say = say_and_stay
+_hint = hint
+_checked = checked
+_wrong_text = wrong_text("appeal-reason-text-only")
 
 
 # --- step 1: the case -----------------------------------------------------------------------

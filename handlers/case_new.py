@@ -19,7 +19,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import ChatEvent, Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog import ChatEvent, Dialog, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.common import ManagedScroll
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import (
@@ -33,7 +33,7 @@ from aiogram_dialog.widgets.kbd import (
 )
 from aiogram_dialog.widgets.text import Format
 
-from bot.dialog_widgets import RuCalendar, T, services_of
+from bot.dialog_widgets import RuCalendar, T, checked, hint, say_and_stay, services_of, wrong_text
 from bot.filters import RoleFilter
 from bot.services import cases
 from bot.services.errors import Forbidden, Invalid, NotFound, ServiceError
@@ -125,42 +125,10 @@ def _navigation(previous: State | None) -> Row:
     return Row(back, Button(T("btn-cancel"), id="cancel", on_click=_cancel))
 
 
-async def _say(message: Message, manager: DialogManager, key: str, **args: object) -> None:
-    """Tell what is expected; the same step is shown again below the answer."""
-    _, _, texts = services_of(manager)
-    await message.answer(texts(key, **args))
-    manager.show_mode = ShowMode.SEND
-
-
-def _hint(key: str) -> MessageInput:
-    """What any other message on this step gets: a hint, and the step stays."""
-
-    async def on_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-        await _say(message, manager, key)
-
-    return MessageInput(on_message)
-
-
-async def _wrong_text(
-    message: Message, widget: ManagedTextInput[str], manager: DialogManager, error: ValueError
-) -> None:
-    reason = error.args[0] if error.args else None
-    if isinstance(reason, ServiceError):
-        await _say(message, manager, reason.key, **reason.args_)
-    else:
-        await _say(message, manager, "case-error-text-only")
-
-
-def _checked(clean: Any) -> Any:
-    """A TextInput type factory: the cleaned value, or ValueError carrying the reason."""
-
-    def factory(text: str) -> str:
-        try:
-            return str(clean(text))
-        except Invalid as error:
-            raise ValueError(error) from error
-
-    return factory
+_say = say_and_stay
+_hint = hint
+_checked = checked
+_wrong_text = wrong_text("case-error-text-only")
 
 
 # --- step 1: the person -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import ChatEvent, Dialog, DialogManager, ShowMode, StartMode, Window
-from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
+from aiogram_dialog.widgets.input import ManagedTextInput, TextInput
 from aiogram_dialog.widgets.kbd import (
     Button,
     Cancel,
@@ -34,7 +34,7 @@ from aiogram_dialog.widgets.kbd import (
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dialog_widgets import RuCalendar, T, services_of
+from bot.dialog_widgets import RuCalendar, T, checked, hint, say_and_stay, services_of, wrong_text
 from bot.filters import RoleFilter
 from bot.services import requests
 from bot.services.errors import Forbidden, Invalid, ServiceError
@@ -158,40 +158,10 @@ async def _cancel(query: CallbackQuery, button: Button, manager: DialogManager) 
 CANCEL = Button(T("btn-cancel"), id="cancel", on_click=_cancel)
 
 
-async def _say(message: Message, manager: DialogManager, key: str, **args: object) -> None:
-    """Tell what is expected; the same step is shown again below the answer."""
-    _, _, texts = services_of(manager)
-    await message.answer(texts(key, **args))
-    manager.show_mode = ShowMode.SEND
-
-
-def _hint(key: str) -> MessageInput:
-    async def on_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-        await _say(message, manager, key)
-
-    return MessageInput(on_message)
-
-
-async def _wrong_text(
-    message: Message, widget: ManagedTextInput[Any], manager: DialogManager, error: ValueError
-) -> None:
-    reason = error.args[0] if error.args else None
-    if isinstance(reason, ServiceError):
-        await _say(message, manager, reason.key, **reason.args_)
-    else:
-        await _say(message, manager, "request-hint-text")
-
-
-def _checked(clean: Any) -> Any:
-    """A TextInput type factory: the cleaned value, or ValueError carrying the reason."""
-
-    def factory(text: str) -> Any:
-        try:
-            return clean(text)
-        except Invalid as error:
-            raise ValueError(error) from error
-
-    return factory
+_say = say_and_stay
+_hint = hint
+_checked = checked
+_wrong_text = wrong_text("request-hint-text")
 
 
 def _text_step(field: str, clean: Any, next_state: State) -> list[Any]:
