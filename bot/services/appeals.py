@@ -353,8 +353,7 @@ async def _queue_mail(
 
 
 def _check_decision(appeal: Appeal | None, appeal_id: int, actor: Employee | None) -> Appeal:
-    if actor is None or not actor.active or actor.role != Role.CS:
-        raise Forbidden("appeal-error-cs-only")
+    require_role(actor, Role.CS, key="appeal-error-cs-only")
     if appeal is None:
         raise NotFound("appeal-error-appeal-missing", id=appeal_id)
     if appeal.state != AppealState.NEW:

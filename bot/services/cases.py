@@ -327,8 +327,7 @@ def _send_attachments(
 def check(case: Case, act: CaseAct, actor: Employee | None) -> Rule:
     """The rule of `act` if `actor` may do it to `case` now; otherwise the refusal."""
     rule = RULES[act]
-    if actor is None or not actor.active or actor.role not in rule.roles:
-        raise Forbidden("case-error-forbidden")
+    actor = require_role(actor, *rule.roles, key="case-error-forbidden")
     if actor.role == Role.LEAD and case.group_id not in actor.group_ids:
         raise Forbidden("case-error-not-your-group")
     if case.category not in rule.categories:

@@ -443,8 +443,7 @@ def sla_due(now: datetime, settings: Settings) -> datetime:
 def check(request: ServiceRequest, act: RequestAct, actor: Employee | None) -> Rule:
     """The rule of `act` if `actor` may do it now; otherwise the refusal."""
     rule = RULES[act]
-    if actor is None or not actor.active or actor.role != Role.CS:
-        raise Forbidden("request-error-forbidden")
+    require_role(actor, Role.CS, key="request-error-forbidden")
     if request.state not in rule.sources:
         if request.state == rule.target or request.state in FINAL_STATES:
             raise AlreadyDone("request-already-done", id=request.id)
