@@ -9,9 +9,21 @@ from db.models import Role
 
 ROLE_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
-    Role.MANAGER: ("cases", "appeal", "request", "my", "standards", "help", "cancel"),
-    Role.LEAD: ("cases", "appeal", "request", "my", "standards", "help", "cancel"),
-    Role.CS: ("case", "cases", "analysis", "standards", "links", "help", "cancel"),
+    Role.MANAGER: ("cases", "appeal", "request", "my", "results", "standards", "help", "cancel"),
+    Role.LEAD: ("cases", "appeal", "request", "my", "results", "standards", "help", "cancel"),
+    Role.CS: (
+        "case",
+        "cases",
+        "analysis",
+        "import",
+        "digest",
+        "results",
+        "export",
+        "standards",
+        "links",
+        "help",
+        "cancel",
+    ),
 }
 GROUP_COMMANDS: tuple[str, ...] = ("standards", "help")
 

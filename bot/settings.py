@@ -7,10 +7,11 @@ ISO 8601 duration (`RECHECK_AFTER=P30D`), so tests can run a whole lifecycle in 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -26,6 +27,52 @@ def _seconds(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_seconds)]
+_SLOT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def cron_trigger(line: str, timezone: object) -> CronTrigger:
+    """A crontab line (5 fields, or 6 with leading seconds) as an APScheduler trigger."""
+    fields = line.split()
+    if len(fields) == 5:
+        minute, hour, day, month, day_of_week = fields
+        second = "0"
+    elif len(fields) == 6:
+        second, minute, hour, day, month, day_of_week = fields
+    else:
+        raise ValueError(f"a cron line has 5 or 6 fields, not {len(fields)}: {line!r}")
+    return CronTrigger(
+        second=second,
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=day_of_week,
+        timezone=timezone,
+    )
+
+
+def _slot(text: str) -> time:
+    match = _SLOT.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"not a time HH:MM: {text!r}")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_slots(value: str) -> list[time]:
+    """Meeting start times: "10:00-18:00" (hourly, the end excluded) or "10:00,11:30"."""
+    text = value.replace("–", "-").strip()
+    if "-" in text and "," not in text:
+        start_text, end_text = text.split("-", 1)
+        start, end = _slot(start_text), _slot(end_text)
+        if end <= start:
+            raise ValueError(f"the slots end before they start: {value!r}")
+        slots = [time(hour, start.minute) for hour in range(start.hour, 24)]
+        slots = [slot for slot in slots if slot < end]
+    else:
+        slots = sorted({_slot(part) for part in text.split(",") if part.strip()})
+    if not slots:
+        raise ValueError(f"no meeting slots in {value!r}")
+    return slots
 
 
 class Settings(BaseSettings):
@@ -60,6 +107,20 @@ class Settings(BaseSettings):
     appeal_window: Duration = timedelta(days=5)
     appeal_sla: Duration = timedelta(days=3)
     request_sla: Duration = timedelta(days=1)
+
+    # Monthly results and the digest (DESIGN §6). DIGEST_CRON is a crontab line in TIMEZONE
+    # (minute hour day month weekday; a sixth, leading field of seconds is allowed). The
+    # default fires at 10:00 on the weekdays among the 1st–3rd, the first of which is the
+    # first working day; a month's digest is posted once, so the later ones stay silent.
+    digest_cron: str = "0 10 1-3 * mon-fri"
+    digest_lowest: int = Field(default=3, ge=1, le=50)
+    cs_digest_thread_id: int = 0
+    # Meeting slots on working days: "10:00-18:00" (hourly starts, the end excluded) or a
+    # list "10:00,11:30,15:00".
+    meeting_slots: str = "10:00-18:00"
+    meeting_book_within: Duration = timedelta(days=3)
+    meeting_remind_every: Duration = timedelta(days=1)
+    meeting_reminders: int = Field(default=3, ge=0, le=10)
 
     # Machinery.
     reminder_sweep_interval: Duration = timedelta(seconds=30)
@@ -101,6 +162,22 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        cron_trigger(value, "UTC")  # raises ValueError naming what is wrong
+        return value
+
+    @field_validator("meeting_slots")
+    @classmethod
+    def _valid_slots(cls, value: str) -> str:
+        parse_slots(value)
+        return value
+
+    @property
+    def slots(self) -> list[time]:
+        return parse_slots(self.meeting_slots)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -289,6 +290,9 @@ class Case(Base):
     analysis_measures: Mapped[str | None] = mapped_column(Text)
     measures_due: Mapped[date | None]
     last_comment: Mapped[str | None] = mapped_column(Text)
+    # A case imported from the team's workbook: a digest of (sheet, date, manager, summary),
+    # so importing the same row again is recognised and skipped.
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
@@ -435,3 +439,66 @@ class CallAnalysis(Base):
 
     author: Mapped[Employee] = relationship(foreign_keys=[author_id], lazy="selectin")
     manager: Mapped[Employee | None] = relationship(foreign_keys=[manager_id], lazy="selectin")
+
+
+class MonthlyResult(Base):
+    """One row of a month's evaluation results (DESIGN §6): a working group's score, or one
+    manager's score within it. A group has either one total row or rows per manager; its
+    score for the month is the evaluation-weighted mean of its rows."""
+
+    __tablename__ = "monthly_results"
+    __table_args__ = (Index("ix_monthly_results_month_group", "month", "group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The first day of the month the results are for.
+    month: Mapped[date]
+    group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    score: Mapped[float]  # percent, 0–100
+    evaluations: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+
+    group: Mapped[WorkingGroup] = relationship(lazy="selectin")
+    manager: Mapped[Employee | None] = relationship(foreign_keys=[manager_id], lazy="selectin")
+
+
+class DigestPost(Base):
+    """A month's digest as posted to the group: one row per month, written in the same
+    transaction as the outbox rows of the post, so it is posted once across restarts."""
+
+    __tablename__ = "digest_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(unique=True)
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None: posted by the schedule.
+    posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+
+
+class MeetingState(StrEnum):
+    INVITED = "invited"
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class MeetingInvite(Base):
+    """A flagged lead's invitation to book the monthly meeting with CS (DESIGN §6)."""
+
+    __tablename__ = "meeting_invites"
+    __table_args__ = (UniqueConstraint("month", "lead_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    # The flagged groups of this lead, by name, as the digest showed them.
+    groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[MeetingState] = mapped_column(
+        String(16), default=MeetingState.INVITED, index=True
+    )
+    # Two leads cannot book the same slot (NULLs, the unbooked ones, do not collide).
+    meeting_at: Mapped[datetime | None] = mapped_column(unique=True)
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    booked_at: Mapped[datetime | None]
+
+    lead: Mapped[Employee] = relationship(foreign_keys=[lead_id], lazy="selectin")

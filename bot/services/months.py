@@ -1,0 +1,53 @@
+"""Calendar months as the results use them: a month is the date of its first day."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from bot.services.errors import Invalid
+from bot.texts import Texts
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})$")  # 2026-10
+_RU = re.compile(r"^(\d{1,2})[./](\d{4})$")  # 10.2026
+_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")  # 01.10.2026
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$")  # 2026-10-01, 2026-10-01 00:00:00
+
+
+def first_day(value: date) -> date:
+    return value.replace(day=1)
+
+
+def previous(month: date) -> date:
+    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
+
+
+def following(month: date) -> date:
+    return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
+
+
+def parse_month(value: object) -> date:
+    """A month as a spreadsheet holds it: `2026-10`, `10.2026`, a date or a datetime (its
+    month), `01.10.2026`. Raises Invalid("month-error", value=...) otherwise."""
+    if isinstance(value, datetime):
+        return first_day(value.date())
+    if isinstance(value, date):
+        return first_day(value)
+    text = str(value).strip()
+    year = month = None
+    if match := _ISO.fullmatch(text):
+        year, month = int(match.group(1)), int(match.group(2))
+    elif match := _RU.fullmatch(text):
+        month, year = int(match.group(1)), int(match.group(2))
+    elif match := _DAY.fullmatch(text):
+        month, year = int(match.group(2)), int(match.group(3))
+    elif match := _ISO_DAY.fullmatch(text):
+        year, month = int(match.group(1)), int(match.group(2))
+    if year is None or month is None or not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Invalid("month-error", value=text or "—")
+    return date(year, month, 1)
+
+
+def label(texts: Texts, month: date) -> str:
+    """«октябрь 2026»."""
+    return texts("month-name", month=month.month, year=month.year)

@@ -1,0 +1,122 @@
+"""Queries on the monthly evaluation results (DESIGN §6).
+
+A group's score for a month is the evaluation-weighted mean of its rows (one total row, or
+one row per manager), computed by SQL aggregation: nothing here loads every row into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Employee, MonthlyResult, WorkingGroup
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    group_id: int
+    name: str
+    score: float  # percent, the evaluation-weighted mean of the group's rows
+    evaluations: int
+
+
+@dataclass(frozen=True)
+class ManagerScore:
+    manager_id: int
+    full_name: str
+    score: float
+    evaluations: int
+
+
+async def group_scores(session: AsyncSession, month: date) -> list[GroupScore]:
+    """Every group with results in `month`, best first (ties by name)."""
+    weighted = func.sum(MonthlyResult.score * MonthlyResult.evaluations) / func.sum(
+        MonthlyResult.evaluations
+    )
+    query = (
+        select(
+            MonthlyResult.group_id,
+            WorkingGroup.name,
+            weighted.label("score"),
+            func.sum(MonthlyResult.evaluations).label("evaluations"),
+        )
+        .join(WorkingGroup, WorkingGroup.id == MonthlyResult.group_id)
+        .where(MonthlyResult.month == month)
+        .group_by(MonthlyResult.group_id, WorkingGroup.name)
+        .order_by(weighted.desc(), WorkingGroup.name)
+    )
+    return [
+        GroupScore(int(row.group_id), str(row.name), float(row.score), int(row.evaluations))
+        for row in await session.execute(query)
+    ]
+
+
+async def manager_scores(session: AsyncSession, month: date, group_id: int) -> list[ManagerScore]:
+    """The per-manager rows of one group in `month`, best first (empty for a total row)."""
+    query = (
+        select(
+            MonthlyResult.manager_id,
+            Employee.full_name,
+            MonthlyResult.score,
+            MonthlyResult.evaluations,
+        )
+        .join(Employee, Employee.id == MonthlyResult.manager_id)
+        .where(MonthlyResult.month == month, MonthlyResult.group_id == group_id)
+        .order_by(MonthlyResult.score.desc(), Employee.full_name)
+    )
+    return [
+        ManagerScore(
+            int(row.manager_id), str(row.full_name), float(row.score), int(row.evaluations)
+        )
+        for row in await session.execute(query)
+    ]
+
+
+async def overall_score(session: AsyncSession, month: date) -> tuple[float, int] | None:
+    """The month's overall score (weighted by evaluations) and evaluation count; None if
+    the month has no results."""
+    query = select(
+        func.sum(MonthlyResult.score * MonthlyResult.evaluations)
+        / func.sum(MonthlyResult.evaluations),
+        func.sum(MonthlyResult.evaluations),
+    ).where(MonthlyResult.month == month)
+    score, evaluations = (await session.execute(query)).one()
+    if score is None:
+        return None
+    return float(score), int(evaluations)
+
+
+async def months(session: AsyncSession) -> Sequence[date]:
+    """Every month with results, latest first."""
+    query = select(MonthlyResult.month).distinct().order_by(MonthlyResult.month.desc())
+    return list((await session.execute(query)).scalars())
+
+
+async def latest_month(session: AsyncSession) -> date | None:
+    return (await session.execute(select(func.max(MonthlyResult.month)))).scalar()
+
+
+async def month_before(session: AsyncSession, month: date) -> date | None:
+    """The latest month with results before `month`."""
+    query = select(func.max(MonthlyResult.month)).where(MonthlyResult.month < month)
+    return (await session.execute(query)).scalar()
+
+
+async def month_after(session: AsyncSession, month: date) -> date | None:
+    query = select(func.min(MonthlyResult.month)).where(MonthlyResult.month > month)
+    return (await session.execute(query)).scalar()
+
+
+async def count_rows(session: AsyncSession, month: date) -> int:
+    query = select(func.count(MonthlyResult.id)).where(MonthlyResult.month == month)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def delete_month(session: AsyncSession, month: date) -> int:
+    """Remove a month's rows (a re-import replaces them); returns how many there were."""
+    result = await session.execute(delete(MonthlyResult).where(MonthlyResult.month == month))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
