@@ -44,3 +44,10 @@ class CaseAct(StrEnum):
 class CaseButton(CallbackData, prefix="cs"):
     act: CaseAct
     case_id: int
+
+
+class ResultsPage(CallbackData, prefix="rs"):
+    """/results: a month (YYYYMM) and a page of it; the scope is the server's, every time."""
+
+    month: int
+    page: int = 0

@@ -1,7 +1,61 @@
-"""(being built)"""
+"""/results: the latest month's results in the viewer's scope, with «◀ Предыдущий месяц» /
+«Следующий месяц ▶» and page buttons that edit the same message. The buttons name only a
+month and a page: the service works out the scope again on every press."""
 
 from __future__ import annotations
 
-from aiogram import Router
+import logging
 
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import ResultsPage
+from bot.filters import RoleFilter
+from bot.services import results
+from bot.services.errors import ServiceError
+from bot.texts import Texts
+from db.models import Employee
+
+log = logging.getLogger(__name__)
 router = Router(name=__name__)
+router.message.filter(RoleFilter(), F.chat.type == "private")
+router.callback_query.filter(RoleFilter())
+
+
+@router.message(Command("results"))
+async def show_results(
+    message: Message, session: AsyncSession, employee: Employee, texts: Texts
+) -> None:
+    try:
+        shown = await results.screen(session, employee, texts)
+    except ServiceError as error:
+        await message.answer(texts(error.key, **error.args_))
+        return
+    await message.answer(shown.text, reply_markup=shown.keyboard)
+
+
+@router.callback_query(ResultsPage.filter())
+async def turn_results(
+    query: CallbackQuery,
+    callback_data: ResultsPage,
+    session: AsyncSession,
+    employee: Employee,
+    texts: Texts,
+) -> None:
+    month = results.month_of_code(callback_data.month)
+    if month is None or not isinstance(query.message, Message):
+        await query.answer(texts("results-month-gone"), show_alert=True)
+        return
+    try:
+        shown = await results.screen(session, employee, texts, month=month, page=callback_data.page)
+    except ServiceError as error:
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        return
+    try:
+        await query.message.edit_text(shown.text, reply_markup=shown.keyboard)
+    except TelegramBadRequest as error:  # pressed twice: the message already shows it
+        log.info("results message not edited: %s", error)
+    await query.answer()
