@@ -51,3 +51,15 @@ class ResultsPage(CallbackData, prefix="rs"):
 
     month: int
     page: int = 0
+
+
+class DigestAct(StrEnum):
+    PUBLISH = "pub"
+    CLOSE = "cls"
+
+
+class DigestButton(CallbackData, prefix="dg"):
+    """A button of a /digest preview; `month` is YYYYMM (202610)."""
+
+    act: DigestAct
+    month: int
