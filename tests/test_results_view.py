@@ -136,7 +136,8 @@ async def test_a_manager_sees_his_group_and_his_own_score(
     async with sessions() as session:
         view = await results.view(session, await person(session, MANAGER))
         west = await results.view(session, await person(session, 3004))
-    assert view is not None and west is not None
+    assert view is not None
+    assert west is not None
     assert [(g.name, g.rank, g.managers) for g in view.groups] == [("Группа Юг", 3, [])]
     assert view.own is not None
     assert (view.own.full_name, view.own.score, view.own.evaluations) == ("Мария Козлова", 90, 10)

@@ -1,0 +1,169 @@
+"""Queries for the XLSX export (/export): every case, its history, appeal, request and result
+of a period, as flat rows from selects with joins (one query per sheet, no per-row loads).
+
+The rows are plain tuples: the export never touches the ORM objects' relationships, so
+100,000 cases are one query and one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.models import (
+    Appeal,
+    AuditEntry,
+    Case,
+    Employee,
+    MonthlyResult,
+    ServiceRequest,
+    WorkingGroup,
+)
+
+# A row of any width: each query has its own columns, read by name.
+Record = Row[*tuple[Any, ...]]
+
+
+async def cases(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Record]:
+    """Cases created in [start, end) (UTC), by number, with the names of the people and group."""
+    manager, author = aliased(Employee), aliased(Employee)
+    query = (
+        select(
+            Case.id,
+            Case.tab,
+            Case.category,
+            Case.source,
+            Case.state,
+            manager.full_name.label("manager"),
+            WorkingGroup.name.label("group"),
+            Case.incident_date,
+            Case.summary,
+            Case.link,
+            Case.repeated,
+            author.full_name.label("author"),
+            Case.created_at,
+            Case.accepted_at,
+            Case.briefing_date,
+            Case.recheck_due_at,
+            Case.analysis_process,
+            Case.analysis_cause,
+            Case.analysis_measures,
+            Case.measures_due,
+            Case.closed_at,
+        )
+        .join(manager, manager.id == Case.manager_id)
+        .join(WorkingGroup, WorkingGroup.id == Case.group_id)
+        .outerjoin(author, author.id == Case.author_id)
+        .where(Case.created_at >= start, Case.created_at < end)
+        .order_by(Case.id)
+    )
+    return (await session.execute(query)).all()
+
+
+async def case_history(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Record]:
+    """The audit entries of the cases created in [start, end), by case and time."""
+    actor = aliased(Employee)
+    query = (
+        select(
+            AuditEntry.entity_id.label("case_id"),
+            AuditEntry.at,
+            actor.full_name.label("actor"),
+            AuditEntry.action,
+            AuditEntry.from_state,
+            AuditEntry.to_state,
+            AuditEntry.comment,
+        )
+        .join(Case, Case.id == AuditEntry.entity_id)
+        .outerjoin(actor, actor.id == AuditEntry.actor_id)
+        .where(AuditEntry.entity == "case", Case.created_at >= start, Case.created_at < end)
+        .order_by(AuditEntry.entity_id, AuditEntry.at, AuditEntry.id)
+    )
+    return (await session.execute(query)).all()
+
+
+async def appeals(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Record]:
+    filer, decider = aliased(Employee), aliased(Employee)
+    query = (
+        select(
+            Appeal.id,
+            Appeal.case_id,
+            filer.full_name.label("filer"),
+            Appeal.reason,
+            Appeal.state,
+            decider.full_name.label("decided_by"),
+            Appeal.decision_comment,
+            Appeal.created_at,
+            Appeal.decided_at,
+        )
+        .join(filer, filer.id == Appeal.filer_id)
+        .outerjoin(decider, decider.id == Appeal.decided_by_id)
+        .where(Appeal.created_at >= start, Appeal.created_at < end)
+        .order_by(Appeal.id)
+    )
+    return (await session.execute(query)).all()
+
+
+async def requests(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Record]:
+    requester, processor = aliased(Employee), aliased(Employee)
+    query = (
+        select(
+            ServiceRequest.id,
+            ServiceRequest.kind,
+            requester.full_name.label("requester"),
+            WorkingGroup.name.label("group"),
+            ServiceRequest.state,
+            processor.full_name.label("processor"),
+            ServiceRequest.reject_reason,
+            ServiceRequest.created_at,
+            ServiceRequest.fields,
+        )
+        .join(requester, requester.id == ServiceRequest.requester_id)
+        .outerjoin(WorkingGroup, WorkingGroup.id == ServiceRequest.group_id)
+        .outerjoin(processor, processor.id == ServiceRequest.processor_id)
+        .where(ServiceRequest.created_at >= start, ServiceRequest.created_at < end)
+        .order_by(ServiceRequest.id)
+    )
+    return (await session.execute(query)).all()
+
+
+async def results(session: AsyncSession, first: date, last: date) -> Sequence[Record]:
+    """Result rows of the months from `first` to `last` (first days of months), by month,
+    group and manager (a group's total row first)."""
+    manager = aliased(Employee)
+    query = (
+        select(
+            MonthlyResult.month,
+            WorkingGroup.name.label("group"),
+            manager.full_name.label("manager"),
+            MonthlyResult.score,
+            MonthlyResult.evaluations,
+        )
+        .join(WorkingGroup, WorkingGroup.id == MonthlyResult.group_id)
+        .outerjoin(manager, manager.id == MonthlyResult.manager_id)
+        .where(MonthlyResult.month >= first, MonthlyResult.month <= last)
+        .order_by(
+            MonthlyResult.month,
+            WorkingGroup.name,
+            MonthlyResult.manager_id.is_not(None),
+            manager.full_name,
+            MonthlyResult.id,
+        )
+    )
+    return (await session.execute(query)).all()
+
+
+async def earliest(session: AsyncSession) -> tuple[datetime | None, date | None]:
+    """Where «Всё время» starts: the earliest creation (UTC) of a case, appeal or request, and
+    the earliest month with results."""
+    created = [
+        value
+        for column in (Case.created_at, Appeal.created_at, ServiceRequest.created_at)
+        if (value := (await session.execute(select(func.min(column)))).scalar()) is not None
+    ]
+    month = (await session.execute(select(func.min(MonthlyResult.month)))).scalar()
+    return (min(created) if created else None), month

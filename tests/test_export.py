@@ -1,0 +1,470 @@
+"""/export at the service level on the real migrated database: cases (two registered and
+acted on by the services, the rest inserted at the edges of the period), their audit
+history, appeals, requests and results; the XLSX is opened with openpyxl and compared with
+the database row by row, and nothing outside the period is in it."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.callbacks import CaseAct
+from bot.services import cases, export, roster
+from bot.services.errors import Forbidden, Invalid
+from bot.settings import Settings
+from bot.texts import Texts
+from db.models import (
+    Appeal,
+    AppealState,
+    AuditEntry,
+    Case,
+    CaseCategory,
+    CaseSource,
+    CaseState,
+    CaseTab,
+    Employee,
+    MonthlyResult,
+    RequestKind,
+    RequestState,
+    ServiceRequest,
+    WorkingGroup,
+)
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+CS, LEAD, MANAGER, OTHER = 1001, 2001, 3002, 3003
+ROSTER = """full_name,role,group,position,telegram_id,username
+Ольга Смирнова,cs,,Специалист КС,1001,
+Андрей Лидеров,lead,Группа Юг,Главный менеджер,2001,
+Мария Козлова,manager,Группа Юг,Менеджер по показам,3002,
+Павел <b>Новиков</b> & Co,manager,Группа Юг,Фронт-менеджер,3003,
+"""
+OCTOBER = (date(2026, 10, 1), date(2026, 10, 31))
+# The edges of October in Moscow (UTC+3): 01.10 00:00 is 30.09 21:00 UTC.
+FIRST_IN = datetime(2026, 9, 30, 21, 0, tzinfo=UTC)
+LAST_IN = datetime(2026, 10, 31, 20, 59, 59, tzinfo=UTC)
+BEFORE = FIRST_IN - timedelta(seconds=1)
+AFTER = LAST_IN + timedelta(seconds=1)
+
+
+def local(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(MOSCOW).replace(tzinfo=None)
+
+
+async def person(session: AsyncSession, telegram_id: int) -> Employee:
+    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
+    return found.scalar_one()
+
+
+@pytest.fixture
+async def filled(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> dict[str, int]:
+    """The data; returns the ids that matter."""
+    async with sessions() as session:
+        await roster.import_roster(session, ROSTER.encode(), "roster.csv")
+        cs, lead = await person(session, CS), await person(session, LEAD)
+        manager, other = await person(session, MANAGER), await person(session, OTHER)
+        south = (await session.execute(select(WorkingGroup))).scalar_one()
+
+        def draft(summary: str) -> cases.CaseDraft:
+            return cases.CaseDraft(
+                manager_id=manager.id,
+                tab=CaseTab.GROWTH,
+                category=CaseCategory.COMMUNICATION,
+                source=CaseSource.MEETING,
+                incident_date=cases.local_today(settings) - timedelta(days=1),
+                summary=summary,
+                link="https://crm.example.com/7",
+            )
+
+        kwargs = {"settings": settings, "texts": texts, "bot_username": "cs_test_bot"}
+        first = await cases.register(session, cs, draft("Не уточнил бюджет клиента"), **kwargs)
+        second = await cases.register(session, cs, draft("Снова не уточнил бюджет"), **kwargs)
+        await cases.perform(session, lead, first.id, CaseAct.ACCEPT, settings=settings, texts=texts)
+        # Moved into the period (registration stamps "now"); the history stays as written.
+        await session.execute(
+            update(Case).where(Case.id.in_([first.id, second.id])).values(created_at=FIRST_IN)
+        )
+        edge_cases = {}
+        for name, moment in (("last_in", LAST_IN), ("before", BEFORE), ("after", AFTER)):
+            case = Case(
+                tab=CaseTab.CSI,
+                category=CaseCategory.PROCESS,
+                source=CaseSource.CSI,
+                manager_id=other.id,
+                group_id=south.id,
+                author_id=None,
+                incident_date=date(2026, 9, 29),
+                summary=f"Кейс {name}: клиент <ждал> & ушёл",
+                state=CaseState.ANALYSED,
+                analysis_process="Запись на показ",
+                analysis_cause="Нет свободных слотов",
+                analysis_measures="Добавлены слоты",
+                measures_due=date(2026, 11, 5),
+                accepted_at=moment + timedelta(hours=2),
+                created_at=moment,
+            )
+            session.add(case)
+            await session.flush()
+            edge_cases[name] = case.id
+            session.add(
+                AuditEntry(
+                    actor_id=None,
+                    entity="case",
+                    entity_id=case.id,
+                    action="submit_analysis",
+                    from_state="accepted",
+                    to_state="analysed",
+                    comment="разбор",
+                    at=moment + timedelta(hours=3),
+                )
+            )
+        # An appeal's audit entry with the same entity id must not show up as case history.
+        session.add(
+            AuditEntry(
+                actor_id=manager.id, entity="appeal", entity_id=first.id, action="file", at=FIRST_IN
+            )
+        )
+        appeal_in = Appeal(
+            case_id=first.id,
+            filer_id=manager.id,
+            reason="Бюджет был уточнён в чате",
+            state=AppealState.PARTIAL,
+            decided_by_id=cs.id,
+            decision_comment="Частично: в чате был",
+            created_at=FIRST_IN + timedelta(days=2),
+            decided_at=FIRST_IN + timedelta(days=3),
+        )
+        appeal_out = Appeal(
+            case_id=second.id, filer_id=lead.id, reason="Вне периода", created_at=AFTER
+        )
+        forwarding = ServiceRequest(
+            kind=RequestKind.FORWARDING,
+            requester_id=lead.id,
+            group_id=south.id,
+            fields={
+                "manager_name": "Мария Козлова",
+                "from_number": "1234",
+                "to_number": "+79990001122",
+                "date_from": "2026-10-20",
+                "date_to": "2026-10-22",
+                "comment": "",
+            },
+            state=RequestState.REJECTED,
+            processor_id=cs.id,
+            reject_reason="Нет доступа к АТС",
+            created_at=LAST_IN,
+        )
+        badge = ServiceRequest(
+            kind=RequestKind.BADGE,
+            requester_id=manager.id,
+            group_id=None,
+            fields={"item": "audio", "quantity": 2, "place": "Шоурум «Юг»", "recipient": "Я"},
+            state=RequestState.NEW,
+            created_at=FIRST_IN,
+        )
+        request_out = ServiceRequest(
+            kind=RequestKind.BADGE, requester_id=manager.id, fields={}, created_at=BEFORE
+        )
+        session.add_all([appeal_in, appeal_out, forwarding, badge, request_out])
+        for month, score in ((date(2026, 9, 1), 70.0), (date(2026, 10, 1), 81.25)):
+            session.add(MonthlyResult(month=month, group_id=south.id, score=score, evaluations=9))
+        session.add(
+            MonthlyResult(
+                month=date(2026, 10, 1),
+                group_id=south.id,
+                manager_id=manager.id,
+                score=88.5,
+                evaluations=4,
+            )
+        )
+        session.add(
+            MonthlyResult(month=date(2026, 11, 1), group_id=south.id, score=90, evaluations=3)
+        )
+        await session.commit()
+        return {
+            "first": first.id,
+            "second": second.id,
+            **edge_cases,
+            "appeal_in": appeal_in.id,
+            "forwarding": forwarding.id,
+            "badge": badge.id,
+        }
+
+
+def rows(book: object, title: str) -> list[tuple[object, ...]]:
+    sheet = book[title]  # type: ignore[index]
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+async def run_export(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    start: date,
+    end: date,
+) -> export.ExportFile:
+    async with sessions() as session:
+        return await export.build(
+            session, await person(session, CS), start, end, settings=settings, texts=texts
+        )
+
+
+async def test_the_workbook_holds_the_period_with_the_database_values(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    filled: dict[str, int],
+) -> None:
+    made = await run_export(sessions, settings, texts, *OCTOBER)
+    assert made.filename == "cs-export-2026-10-01_2026-10-31.xlsx"
+    book = load_workbook(io.BytesIO(made.data))
+    assert book.sheetnames == ["Кейсы", "История кейсов", "Апелляции", "Запросы", "Итоги"]
+
+    cases_sheet = rows(book, "Кейсы")
+    header = cases_sheet[0]
+    assert header[0] == "Номер"
+    assert "Создан (Europe/Moscow)" in header
+    assert book["Кейсы"].freeze_panes == "A2"
+    async with sessions() as session:
+        in_period = (
+            (
+                await session.execute(
+                    select(Case)
+                    .where(Case.created_at >= FIRST_IN, Case.created_at <= LAST_IN)
+                    .order_by(Case.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert [c.id for c in in_period] == [filled["first"], filled["second"], filled["last_in"]]
+        expected = [
+            (
+                c.id,
+                texts(export.TAB_KEYS[c.tab]),
+                texts(export.CATEGORY_KEYS[c.category]),
+                texts(export.SOURCE_KEYS[c.source]),
+                texts(export.CASE_STATE_KEYS[c.state]),
+                c.manager.full_name,
+                c.group.name,
+                datetime.combine(c.incident_date, datetime.min.time()),
+                c.summary,
+                c.link,
+                "да" if c.repeated else "нет",
+                c.author.full_name if c.author else None,
+                local(c.created_at),
+                local(c.accepted_at),
+                None,
+                local(c.recheck_due_at),
+                c.analysis_process,
+                c.analysis_cause,
+                c.analysis_measures,
+                datetime.combine(c.measures_due, datetime.min.time()) if c.measures_due else None,
+                local(c.closed_at),
+            )
+            for c in in_period
+        ]
+        history = (
+            await session.execute(
+                select(AuditEntry)
+                .where(
+                    AuditEntry.entity == "case",
+                    AuditEntry.entity_id.in_([c.id for c in in_period]),
+                )
+                .order_by(AuditEntry.entity_id, AuditEntry.at, AuditEntry.id)
+            )
+        ).scalars()
+        history_expected = [
+            (entry.entity_id, entry.action, entry.from_state, entry.to_state, entry.comment)
+            for entry in history
+        ]
+        cs_name = (await person(session, CS)).full_name
+
+    # Times to the second (the XLSX keeps no microseconds).
+    def trimmed(row: tuple[object, ...]) -> tuple[object, ...]:
+        return tuple(
+            value.replace(microsecond=0) if isinstance(value, datetime) else value for value in row
+        )
+
+    assert [trimmed(r) for r in cases_sheet[1:]] == [trimmed(r) for r in expected]
+    first_row, second_row, edge_row = cases_sheet[1:]
+    assert first_row[4] == "в работе"
+    assert second_row[10] == "да"  # the same error again: a repeated case
+    assert edge_row[8] == "Кейс last_in: клиент <ждал> & ушёл"  # as typed, not HTML
+    assert edge_row[12] == datetime(2026, 10, 31, 23, 59, 59)
+    assert edge_row[11] is None
+
+    history_sheet = rows(book, "История кейсов")
+    assert history_sheet[0][1] == "Когда (Europe/Moscow)"
+    assert len(history_sheet) - 1 == len(history_expected) >= 4
+    assert [r[0] for r in history_sheet[1:]] == [e[0] for e in history_expected]
+    assert (filled["first"], "кейс зарегистрирован", "", "новый") in [
+        (r[0], r[3], r[4] or "", r[5]) for r in history_sheet[1:]
+    ]
+    accepted = next(r for r in history_sheet[1:] if r[3] == "взят в работу")
+    assert accepted[0] == filled["first"]
+    assert (accepted[4], accepted[5], accepted[2]) == ("новый", "в работе", "Андрей Лидеров")
+    edge = next(r for r in history_sheet[1:] if r[0] == filled["last_in"])
+    assert edge[1:] == (
+        datetime(2026, 11, 1, 2, 59, 59),
+        "бот",
+        "разбор отправлен",
+        "в работе",
+        "разбор на проверке",
+        "разбор",
+    )
+    assert all(r[3] != "file" for r in history_sheet[1:])
+
+    appeals_sheet = rows(book, "Апелляции")
+    assert appeals_sheet[1:] == [
+        (
+            filled["appeal_in"],
+            filled["first"],
+            "Мария Козлова",
+            "Бюджет был уточнён в чате",
+            "принята частично",
+            cs_name,
+            "Частично: в чате был",
+            datetime(2026, 10, 3, 0, 0),
+            datetime(2026, 10, 4, 0, 0),
+        )
+    ]
+
+    requests_sheet = rows(book, "Запросы")
+    assert [r[:8] for r in requests_sheet[1:]] == [
+        (
+            f"З-{filled['forwarding']}",
+            "Переадресация",
+            "Андрей Лидеров",
+            "Группа Юг",
+            "отклонён",
+            cs_name,
+            "Нет доступа к АТС",
+            datetime(2026, 10, 31, 23, 59, 59),
+        ),
+        (
+            f"З-{filled['badge']}",
+            "Бейдж",
+            "Мария Козлова",
+            None,
+            "новый",
+            None,
+            None,
+            datetime(2026, 10, 1, 0, 0),
+        ),
+    ]
+    forwarding_fields = str(requests_sheet[1][8])
+    assert "Что переадресовать: 1234" in forwarding_fields
+    assert "Даты: 20.10.2026 — 22.10.2026" in forwarding_fields
+    assert "Шоурум «Юг»" in str(requests_sheet[2][8])
+    assert "Что нужно: аудиобейдж" in str(requests_sheet[2][8])
+
+    results_sheet = rows(book, "Итоги")
+    assert results_sheet[0] == ("Месяц", "Рабочая группа", "Менеджер", "Оценка, %", "Оценок")
+    assert results_sheet[1:] == [
+        (datetime(2026, 10, 1), "Группа Юг", None, 81.25, 9),
+        (datetime(2026, 10, 1), "Группа Юг", "Мария Козлова", 88.5, 4),
+    ]
+
+    assert made.counts == {
+        "cases": 3,
+        "history": len(history_expected),
+        "appeals": 1,
+        "requests": 2,
+        "results": 2,
+    }
+    text = export.caption(made, texts)
+    assert "01.10.2026 — 31.10.2026" in text
+    assert "Кейсы: 3" in text
+    assert "Итоги: 2" in text
+    assert len(text) <= 1024
+
+
+async def test_results_by_overlapping_month_and_an_empty_period(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    filled: dict[str, int],
+) -> None:
+    made = await run_export(sessions, settings, texts, date(2026, 10, 15), date(2026, 11, 2))
+    book = load_workbook(io.BytesIO(made.data))
+    assert [r[0] for r in rows(book, "Итоги")[1:]] == [
+        datetime(2026, 10, 1),
+        datetime(2026, 10, 1),
+        datetime(2026, 11, 1),
+    ]
+    # Only the late edge case (31.10 23:59 Moscow) and the one a second after it.
+    assert [r[0] for r in rows(book, "Кейсы")[1:]] == [filled["last_in"], filled["after"]]
+
+    empty = await run_export(sessions, settings, texts, date(2025, 1, 1), date(2025, 1, 31))
+    book = load_workbook(io.BytesIO(empty.data))
+    for title in book.sheetnames:
+        assert len(rows(book, title)) == 1  # the header only
+    assert set(empty.counts.values()) == {0}
+    assert "нет записей" in export.caption(empty, texts)
+
+
+async def test_only_cs_exports(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    filled: dict[str, int],
+) -> None:
+    async with sessions() as session:
+        for who in (LEAD, MANAGER):
+            with pytest.raises(Forbidden):
+                await export.build(
+                    session, await person(session, who), *OCTOBER, settings=settings, texts=texts
+                )
+        with pytest.raises(Forbidden):
+            export.check_can_export(None)
+
+
+def test_periods() -> None:
+    today = date(2026, 12, 2)
+    assert export.preset_period(export.Preset.THIS_MONTH, today) == (
+        date(2026, 12, 1),
+        date(2026, 12, 31),
+    )
+    assert export.preset_period(export.Preset.LAST_MONTH, today) == (
+        date(2026, 11, 1),
+        date(2026, 11, 30),
+    )
+    assert export.preset_period(export.Preset.LAST_MONTH, date(2026, 1, 9)) == (
+        date(2025, 12, 1),
+        date(2025, 12, 31),
+    )
+    assert export.preset_period(export.Preset.LAST_3_MONTHS, today) == (
+        date(2026, 10, 1),
+        date(2026, 12, 31),
+    )
+    assert export.preset_period(export.Preset.THIS_YEAR, today) == (date(2026, 1, 1), today)
+    assert export.parse_period("01.10.2026–31.10.2026") == OCTOBER
+    assert export.parse_period(" 1.10.2026 - 31.10.2026 ") == OCTOBER
+    assert export.parse_period("01.10.2026—01.10.2026") == (date(2026, 10, 1), date(2026, 10, 1))
+    for wrong in ("октябрь", "01.10.2026", "31.02.2026–01.03.2026", "2026-10-01–2026-10-31"):
+        with pytest.raises(Invalid) as refused:
+            export.parse_period(wrong)
+        assert refused.value.key == "export-error-period"
+    with pytest.raises(Invalid) as refused:
+        export.parse_period("31.10.2026–01.10.2026")
+    assert refused.value.key == "export-error-order"
+    assert export.utc_bounds(*OCTOBER, MOSCOW) == (FIRST_IN, AFTER)
+
+
+async def test_all_time_starts_at_the_earliest_record(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    filled: dict[str, int],
+) -> None:
+    async with sessions() as session:
+        start, end = await export.resolve(session, export.Preset.ALL_TIME, settings)
+    assert start == date(2026, 9, 1)  # the September results
+    assert end == export.local_today(settings)
