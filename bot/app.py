@@ -28,7 +28,7 @@ from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import build_scheduler
-from bot.services import access, analyses, appeals, cases, links, mail, requests
+from bot.services import access, analyses, appeals, cases, digest, links, mail, requests
 from bot.services.notify import OUTBOX_WRITTEN
 from bot.services.reminders import ReminderRegistry
 from bot.settings import TELEGRAM_API_BASE, Settings
@@ -106,6 +106,7 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
     requests.register_reminders(registry, settings, texts)
     scheduler = build_scheduler(settings, sessions, registry)
     analyses.schedule_monthly_reminder(scheduler, settings, sessions, texts)
+    digest.schedule_digest(scheduler, settings, sessions, texts)
     if settings.smtp_host:
         # Mail to the CS mailbox: a job of its own, stopped with the scheduler.
         scheduler.add_job(

@@ -1,0 +1,123 @@
+"""Queries of the monthly digest (DESIGN §6): case and appeal counts of a month, the groups
+with repeated errors, and the record of what was posted.
+
+Every figure is an SQL aggregation (GROUP BY / COUNT); nothing loads the month's rows.
+Months are given as UTC bounds [start, end): the caller turns the local month into them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    Appeal,
+    AppealState,
+    Case,
+    CaseCategory,
+    CaseState,
+    CaseTab,
+    DigestPost,
+    Reminder,
+    WorkingGroup,
+)
+
+
+@dataclass(frozen=True)
+class RepeatedGroup:
+    group_id: int
+    name: str
+    count: int
+
+
+async def cases_by_category(
+    session: AsyncSession, start: datetime, end: datetime
+) -> dict[CaseCategory, int]:
+    """Cases created in [start, end), per category (every category, 0 if none)."""
+    query = (
+        select(Case.category, func.count(Case.id))
+        .where(Case.created_at >= start, Case.created_at < end)
+        .group_by(Case.category)
+    )
+    counts = {category: 0 for category in CaseCategory}
+    for category, count in await session.execute(query):
+        counts[CaseCategory(category)] = int(count)
+    return counts
+
+
+async def cases_by_tab(session: AsyncSession, start: datetime, end: datetime) -> dict[CaseTab, int]:
+    """Cases created in [start, end), per tab (every tab, 0 if none)."""
+    query = (
+        select(Case.tab, func.count(Case.id))
+        .where(Case.created_at >= start, Case.created_at < end)
+        .group_by(Case.tab)
+    )
+    counts = {tab: 0 for tab in CaseTab}
+    for tab, count in await session.execute(query):
+        counts[CaseTab(tab)] = int(count)
+    return counts
+
+
+async def repeated_by_group(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[RepeatedGroup]:
+    """Groups with repeated errors among the cases created in [start, end): a case flagged
+    as a repeat when it was registered, or one whose re-check failed. Most first."""
+    repeats = func.count(Case.id)
+    query = (
+        select(Case.group_id, WorkingGroup.name, repeats.label("repeats"))
+        .join(WorkingGroup, WorkingGroup.id == Case.group_id)
+        .where(
+            Case.created_at >= start,
+            Case.created_at < end,
+            or_(Case.repeated.is_(True), Case.state == CaseState.REPEATED),
+        )
+        .group_by(Case.group_id, WorkingGroup.name)
+        .order_by(repeats.desc(), WorkingGroup.name)
+    )
+    return [
+        RepeatedGroup(int(row.group_id), str(row.name), int(row.repeats))
+        for row in await session.execute(query)
+    ]
+
+
+async def appeals_decided(
+    session: AsyncSession, start: datetime, end: datetime
+) -> dict[AppealState, int]:
+    """Appeals decided in [start, end), per decision (accepted, partial, rejected; 0 if none)."""
+    decisions = (AppealState.ACCEPTED, AppealState.PARTIAL, AppealState.REJECTED)
+    query = (
+        select(Appeal.state, func.count(Appeal.id))
+        .where(
+            Appeal.decided_at.is_not(None),
+            Appeal.decided_at >= start,
+            Appeal.decided_at < end,
+            Appeal.state.in_(decisions),
+        )
+        .group_by(Appeal.state)
+    )
+    counts = dict.fromkeys(decisions, 0)
+    for state, number in await session.execute(query):
+        counts[AppealState(state)] = int(number)
+    return counts
+
+
+async def post_of(session: AsyncSession, month: date) -> DigestPost | None:
+    """The record of the month's posted digest, if it was posted."""
+    result = await session.execute(select(DigestPost).where(DigestPost.month == month))
+    return result.scalar_one_or_none()
+
+
+async def posted_months(session: AsyncSession) -> Sequence[date]:
+    result = await session.execute(select(DigestPost.month).order_by(DigestPost.month))
+    return list(result.scalars())
+
+
+async def notice_recorded(session: AsyncSession, subject: str) -> bool:
+    """Whether a reminder with this subject was ever written, in any state."""
+    result = await session.execute(select(exists().where(Reminder.subject == subject)))
+    return bool(result.scalar())

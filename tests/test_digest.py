@@ -1,0 +1,562 @@
+"""The monthly digest at the service level (DESIGN §6) with the real migrated database: the
+figures against the same rows counted here in plain Python, the texts and their splitting,
+the chart, publishing once, and the schedule (the previous month, the missing-results notice
+said once, the catch-up run at start)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services import digest, digest_chart, roster
+from bot.services.errors import AlreadyDone, Forbidden, NotFound
+from bot.settings import Settings
+from bot.texts import Texts
+from db.models import (
+    Appeal,
+    AppealState,
+    Case,
+    CaseCategory,
+    CaseSource,
+    CaseState,
+    CaseTab,
+    DigestPost,
+    Employee,
+    MonthlyResult,
+    OutboxMessage,
+    Reminder,
+    WorkingGroup,
+)
+from emulator.html import parse_html, utf16_len
+from tests.conftest import CS_CHAT_ID, make_settings
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+CS, LEAD_NORTH, LEAD_SOUTH, MANAGER = 1001, 2001, 2002, 3001
+GROUPS = ["Группа Север", "Группа Юг", "Группа Восток", "Группа Запад", "Шоурум <Центр> & Ко"]
+ROSTER = """full_name,role,group,position,telegram_id,username
+Ольга Смирнова,cs,,Специалист КС,1001,
+Андрей Лидеров,lead,Группа Север;Группа Юг,Главный менеджер,2001,
+Борис <Главный> Южный,lead,Группа Юг,Главный менеджер,2002,
+Вера Безтелеграма,lead,Шоурум <Центр> & Ко,Лидер шоурума,,
+Иван Петров,manager,Группа Север,Менеджер по продажам,3001,
+Мария Козлова,manager,Группа Юг,Менеджер по показам,3002,
+Пётр Восточный,manager,Группа Восток,Менеджер по продажам,3003,
+Сергей Западный,manager,Группа Запад,Фронт-менеджер,3004,
+Анна Центральная,manager,Шоурум <Центр> & Ко,Бэк-менеджер,3005,
+"""
+AUG, SEP, OCT = date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)
+
+
+@dataclass
+class Rows:
+    """What the test put into the database, to count it again in plain Python."""
+
+    results: list[tuple[date, str, float, int]]
+    cases: list[tuple[datetime, str, CaseCategory, CaseTab, bool, CaseState]]
+    appeals: list[tuple[datetime | None, AppealState]]
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=MOSCOW)  # type: ignore[misc]
+
+
+@pytest.fixture
+async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        await roster.import_roster(session, ROSTER.encode(), "roster.csv")
+
+
+async def group_ids(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(WorkingGroup.name, WorkingGroup.id))
+    return {name: group_id for name, group_id in rows}
+
+
+async def person(session: AsyncSession, telegram_id: int) -> Employee:
+    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
+    return found.scalar_one()
+
+
+async def fill(sessions: async_sessionmaker[AsyncSession], seed: int = 7) -> Rows:
+    """Three months of results (one group per manager rows, one missing in September),
+    cases around the month's edges in Moscow time, appeals decided in and out of October."""
+    chance = random.Random(seed)
+    rows = Rows([], [], [])
+    async with sessions() as session:
+        ids = await group_ids(session)
+        managers = {
+            name: (await session.execute(select(Employee.id).where(Employee.full_name == who)))
+            .scalars()
+            .one()
+            for name, who in zip(
+                GROUPS,
+                [
+                    "Иван Петров",
+                    "Мария Козлова",
+                    "Пётр Восточный",
+                    "Сергей Западный",
+                    "Анна Центральная",
+                ],
+                strict=True,
+            )
+        }
+        for month in (AUG, SEP, OCT):
+            for name in GROUPS:
+                if month == SEP and name == "Группа Запад":
+                    continue  # no September figures: its change is «—»
+                parts = 3 if name == "Группа Юг" else 1  # rows per manager, weighted
+                for _ in range(parts):
+                    score = round(chance.uniform(55, 98), 1)
+                    evaluations = chance.randint(5, 60)
+                    rows.results.append((month, name, score, evaluations))
+                    session.add(
+                        MonthlyResult(
+                            month=month,
+                            group_id=ids[name],
+                            manager_id=managers[name] if parts > 1 else None,
+                            score=score,
+                            evaluations=evaluations,
+                        )
+                    )
+        # Cases: inside October (Moscow), and just outside it on both sides.
+        moments = [
+            local(2026, 10, 1, 0, 30),  # 30.09 21:30 UTC: October in Moscow
+            local(2026, 9, 30, 23, 30),  # September
+            local(2026, 10, 31, 23, 59),  # October
+            local(2026, 11, 1, 0, 1),  # November
+        ] + [local(2026, 10, chance.randint(1, 31), chance.randint(0, 23)) for _ in range(40)]
+        for number, moment in enumerate(moments):
+            name = chance.choice(GROUPS)
+            category = chance.choice(list(CaseCategory))
+            tab = chance.choice(list(CaseTab))
+            repeated = chance.random() < 0.25
+            state = CaseState.REPEATED if chance.random() < 0.15 else CaseState.NEW
+            rows.cases.append((moment, name, category, tab, repeated, state))
+            session.add(
+                Case(
+                    tab=tab,
+                    category=category,
+                    source=CaseSource.CALL,
+                    manager_id=managers[name],
+                    group_id=ids[name],
+                    incident_date=moment.date(),
+                    summary=f"Кейс {number}",
+                    state=state,
+                    repeated=repeated,
+                    created_at=moment,
+                )
+            )
+        await session.flush()
+        case_id = (await session.execute(select(func.min(Case.id)))).scalar_one()
+        decided = [
+            local(2026, 10, 1, 0, 5),
+            local(2026, 9, 30, 23, 55),
+            local(2026, 11, 1, 0, 0),
+        ] + [local(2026, 10, chance.randint(1, 31), 12) for _ in range(20)]
+        states = [AppealState.ACCEPTED, AppealState.PARTIAL, AppealState.REJECTED]
+        for moment in decided:
+            state = chance.choice(states)
+            rows.appeals.append((moment, state))
+            session.add(
+                Appeal(
+                    case_id=case_id,
+                    filer_id=managers["Группа Север"],
+                    reason="Не согласен",
+                    state=state,
+                    decided_at=moment,
+                )
+            )
+        for _ in range(3):  # still open: not decided
+            rows.appeals.append((None, AppealState.NEW))
+            session.add(Appeal(case_id=case_id, filer_id=managers["Группа Север"], reason="x"))
+        await session.commit()
+    return rows
+
+
+def in_month(moment: datetime | None, month: date) -> bool:
+    if moment is None:
+        return False
+    shown = moment.astimezone(MOSCOW)
+    return (shown.year, shown.month) == (month.year, month.month)
+
+
+def expected_scores(rows: Rows, month: date) -> dict[str, float]:
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for row_month, name, score, evaluations in rows.results:
+        if row_month == month:
+            sums[name][0] += score * evaluations
+            sums[name][1] += evaluations
+    return {name: total / weight for name, (total, weight) in sums.items()}
+
+
+def expected_overall(rows: Rows, month: date) -> float:
+    chosen = [(score, n) for m, _, score, n in rows.results if m == month]
+    return sum(score * n for score, n in chosen) / sum(n for _, n in chosen)
+
+
+async def test_the_figures_equal_the_rows_counted_independently(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings
+):
+    rows = await fill(sessions)
+    async with sessions() as session:
+        found = await digest.compute(session, OCT, settings=settings)
+    assert found is not None
+
+    scores = expected_scores(rows, OCT)
+    before = expected_scores(rows, SEP)
+    ranking = sorted(scores, key=lambda name: (-scores[name], name))
+    assert [(line.rank, line.name) for line in found.groups] == [
+        (rank, name) for rank, name in enumerate(ranking, start=1)
+    ]
+    for line in found.groups:
+        assert line.score == pytest.approx(scores[line.name])
+        if line.name in before:
+            assert line.change == pytest.approx(scores[line.name] - before[line.name])
+        else:
+            assert line.change is None
+    assert found.previous == SEP
+    assert found.overall == pytest.approx(expected_overall(rows, OCT))
+    assert found.overall_change == pytest.approx(
+        expected_overall(rows, OCT) - expected_overall(rows, SEP)
+    )
+    assert found.evaluations == sum(n for m, _, _, n in rows.results if m == OCT)
+
+    assert [line.name for line in found.lowest] == list(reversed(ranking))[:3]
+
+    october = [case for case in rows.cases if in_month(case[0], OCT)]
+    assert len(october) == 42  # both edge cases inside, both outside not
+    repeats = Counter(
+        name for _, name, _, _, repeated, state in october if repeated or state == "repeated"
+    )
+    assert {item.name: item.count for item in found.repeated} == dict(repeats)
+    assert [item.count for item in found.repeated] == sorted(repeats.values(), reverse=True)
+    assert found.by_category == {
+        category: sum(1 for case in october if case[2] == category) for category in CaseCategory
+    }
+    assert found.by_tab == {tab: sum(1 for case in october if case[3] == tab) for tab in CaseTab}
+
+    decided = Counter(state for moment, state in rows.appeals if in_month(moment, OCT))
+    assert found.appeals.accepted == decided[AppealState.ACCEPTED]
+    assert found.appeals.partial == decided[AppealState.PARTIAL]
+    assert found.appeals.rejected == decided[AppealState.REJECTED]
+    assert found.appeals.decided == sum(decided.values())
+
+    flagged = list(dict.fromkeys([line.name for line in found.lowest] + list(repeats)))
+    names = found.flagged_names()
+    assert [names[group_id] for group_id in found.flagged_ids] == flagged
+
+
+async def test_the_first_month_has_nothing_to_compare_with(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    rows = await fill(sessions)
+    async with sessions() as session:
+        found = await digest.compute(session, AUG, settings=settings)
+        assert await digest.compute(session, date(2026, 7, 1), settings=settings) is None
+    assert found is not None
+    assert found.previous is None
+    assert found.overall_change is None
+    assert all(line.change is None for line in found.groups)
+    assert found.overall == pytest.approx(expected_overall(rows, AUG))
+    text = "\n".join(digest.messages(found, texts))
+    assert "сравнить не с чем" in text
+    assert "Группа Север — " in text
+
+
+async def test_the_text_shows_the_figures_and_mentions_the_flagged_leads(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    rows = await fill(sessions)
+    async with sessions() as session:
+        found = await digest.compute(session, OCT, settings=settings)
+    assert found is not None
+    (text,) = digest.messages(found, texts)
+    parse_html(text)  # Telegram's HTML: no broken or unknown tags, & escaped
+    assert "<b>Итоги месяца: октябрь 2026</b>" in text
+    overall = expected_overall(rows, OCT)
+    assert f"Общая оценка: <b>{overall:.1f} %</b>".replace(".", ",") in text
+    assert "сентябрь 2026" in text
+    first = found.groups[0]
+    assert f"1. {first.name} — {digest.percent(first.score)}" in text.replace("&amp;", "&")
+    assert "Группа Запад — " in text
+    assert "(—)" in text
+    # The flagged leads: mentioned by id, names escaped; a lead without Telegram by name.
+    flagged = found.flagged_names().values()
+    if "Группа Юг" in flagged:
+        assert '<a href="tg://user?id=2002">Борис &lt;Главный&gt; Южный</a>' in text
+    if "Шоурум <Центр> & Ко" in flagged:
+        assert "Шоурум &lt;Центр&gt; &amp; Ко: Вера Безтелеграма" in text
+    if "Группа Север" in flagged:
+        assert '<a href="tg://user?id=2001">Андрей Лидеров</a>' in text
+    assert "Записаться на встречу" in text
+    assert "<Центр>" not in text
+    caption = digest.caption(found, texts)
+    assert len(caption) <= digest.CAPTION_LIMIT
+    parse_html(caption)
+
+
+def test_points_and_percent_are_shown_the_russian_way():
+    assert digest.percent(87.44) == "87,4 %"
+    assert digest.points(1.26) == "+1,3 п.п."
+    assert digest.points(-0.5) == "−0,5 п.п."
+    assert digest.points(0.01) == "±0,0 п.п."
+    assert digest.points(None) == "—"
+
+
+def test_long_digests_are_split_on_line_boundaries_into_valid_messages(texts: Texts):
+    groups = tuple(
+        digest.GroupLine(
+            rank=rank,
+            group_id=rank,
+            name=f"Группа «{'<Очень длинное> & название ' * 6}» №{rank}",
+            score=100 - rank / 3,
+            evaluations=10,
+            change=0.5 if rank % 2 else None,
+        )
+        for rank in range(1, 201)
+    )
+    lead = digest.Lead("Лидер <b>" + "Имя " * 40, 5000)
+    big = digest.Digest(
+        month=OCT,
+        previous=SEP,
+        overall=80.0,
+        evaluations=2000,
+        previous_overall=79.0,
+        groups=groups,
+        lowest=tuple(reversed(groups[-3:])),
+        repeated=(),
+        by_category=dict.fromkeys(CaseCategory, 1),
+        by_tab=dict.fromkeys(CaseTab, 1),
+        appeals=digest.AppealCounts(1, 2, 3),
+        leads={line.group_id: (lead,) * 30 for line in groups[-3:]},  # a very long line
+    )
+    parts = digest.messages(big, texts, footer=texts("digest-preview-note"))
+    assert len(parts) > 5
+    for part in parts:
+        assert utf16_len(part) <= digest.TEXT_LIMIT
+        parse_html(part)
+        assert part == part.strip()
+    joined = "\n".join(parts)
+    for line in groups:
+        assert f"— {digest.percent(line.score)}" in joined
+        assert f"\n{line.rank}. Группа" in "\n" + joined
+    assert joined.count('<a href="tg://user?id=5000">') == 90  # none lost in the cut
+    assert parts[-1].endswith(texts("digest-preview-note"))
+
+
+def test_split_keeps_a_section_whole_when_it_fits_a_message():
+    first = ["a" * 3000]
+    second = ["<b>Раздел</b>", "b" * 2000]
+    assert digest.split_messages([first, second]) == ["a" * 3000, "<b>Раздел</b>\n" + "b" * 2000]
+    assert digest.split_messages([["x"], ["y"]]) == ["x\n\ny"]
+
+
+def test_the_chart_is_a_png_with_the_lowest_groups_highlighted():
+    bars = [
+        digest_chart.Bar(f"Группа №{number} — Юг", 100 - number * 0.4, lowest=number >= 197)
+        for number in range(200)
+    ]
+    labels = digest_chart.ChartTexts("Итоги: октябрь 2026", "ниже всех", "остальные")
+    png = digest_chart.render_png(bars, labels)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert 20_000 < len(png) < 5_000_000
+    width = int.from_bytes(png[16:20], "big")
+    height = int.from_bytes(png[20:24], "big")
+    assert (width, height) == (800, 4000)  # the cap: within Telegram's photo limits
+
+    figure = digest_chart.build_figure(bars, labels)
+    (axes,) = figure.axes
+    colours = [patch.get_facecolor() for patch in axes.patches]
+    assert len(colours) == 200
+    highlighted = [number for number, colour in enumerate(colours) if colour != colours[0]]
+    assert highlighted == [197, 198, 199]
+    assert [tick.get_text() for tick in axes.get_yticklabels()][:2] == [
+        "Группа №0 — Юг",
+        "Группа №1 — Юг",
+    ]
+    assert axes.get_title() == "Итоги: октябрь 2026"
+    small = digest_chart.render_png(bars[:3], labels)
+    assert small.startswith(b"\x89PNG")
+    assert int.from_bytes(small[20:24], "big") == 300
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+async def publish(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    actor: int = CS,
+    month: date = OCT,
+) -> digest.Published:
+    async with sessions() as session:
+        return await digest.publish(
+            session, await person(session, actor), month, settings=settings, texts=texts
+        )
+
+
+async def outbox(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
+    async with sessions() as session:
+        return list(
+            (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        )
+
+
+async def test_cs_publishes_once_and_the_group_gets_the_chart_then_the_text(
+    world: None, sessions: async_sessionmaker[AsyncSession], database_url: str, texts: Texts
+):
+    await fill(sessions)
+    settings = make_settings(database_url, cs_digest_thread_id=77)
+    published = await publish(sessions, settings, texts)
+    sent = await outbox(sessions)
+    assert [row.method for row in sent[:2]] == ["sendPhoto", "sendMessage"]
+    photo, text = sent[0], sent[1]
+    assert {row.chat_id for row in sent} == {CS_CHAT_ID}
+    assert photo.file_data is not None
+    assert photo.file_data.startswith(b"\x89PNG")
+    assert photo.payload["filename"] == "digest-2026-10.png"
+    assert "октябрь 2026" in photo.payload["caption"]
+    assert photo.payload["message_thread_id"] == 77
+    assert text.payload["message_thread_id"] == 77
+    assert "Рейтинг групп" in text.payload["text"]
+    async with sessions() as session:
+        post = (await session.execute(select(DigestPost))).scalar_one()
+        cs = await person(session, CS)
+    assert (post.month, post.posted_by_id) == (OCT, cs.id)
+    assert published.post.id == post.id
+
+    with pytest.raises(AlreadyDone) as refused:
+        await publish(sessions, settings, texts)
+    assert refused.value.key == "digest-already-posted"
+    shown = texts(refused.value.key, **refused.value.args_)
+    assert shown.startswith("Итоги за октябрь 2026 уже опубликованы ")
+    assert len(await outbox(sessions)) == len(sent)
+
+    # The preview of a posted month says so.
+    async with sessions() as session:
+        preview = await digest.preview(
+            session, await person(session, CS), "10.2026", settings=settings, texts=texts
+        )
+    assert preview.posted is not None
+    assert "уже опубликованы" in preview.messages[-1]
+
+
+async def test_only_cs_previews_and_publishes(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    await fill(sessions)
+    for who in (LEAD_NORTH, MANAGER):
+        with pytest.raises(Forbidden):
+            await publish(sessions, settings, texts, actor=who)
+        async with sessions() as session:
+            with pytest.raises(Forbidden):
+                await digest.preview(
+                    session, await person(session, who), None, settings=settings, texts=texts
+                )
+    assert await outbox(sessions) == []
+
+
+async def test_preview_chooses_the_latest_month_or_the_one_named(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    async with sessions() as session:
+        cs = await person(session, CS)
+        with pytest.raises(NotFound) as none:
+            await digest.preview(session, cs, None, settings=settings, texts=texts)
+        assert none.value.key == "digest-no-results"
+    await fill(sessions)
+    async with sessions() as session:
+        latest = await digest.preview(session, cs, None, settings=settings, texts=texts)
+        named = await digest.preview(session, cs, "2026-09", settings=settings, texts=texts)
+        with pytest.raises(NotFound) as missing:
+            await digest.preview(session, cs, "11.2026", settings=settings, texts=texts)
+    assert (latest.digest.month, named.digest.month) == (OCT, SEP)
+    assert latest.png.startswith(b"\x89PNG")
+    assert texts(missing.value.key, **missing.value.args_).startswith("Итогов за ноябрь 2026 нет")
+    assert "предпросмотр" in latest.messages[-1]
+
+
+# --- the schedule ----------------------------------------------------------------------------
+
+
+async def test_the_schedule_posts_the_previous_month_once(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    await fill(sessions)
+    run = local(2026, 11, 2, 10, 0)
+    assert await digest.post_scheduled(sessions, settings, texts, now=run) == "posted"
+    assert await digest.post_scheduled(sessions, settings, texts, now=run) == "posted before"
+    async with sessions() as session:
+        post = (await session.execute(select(DigestPost))).scalar_one()
+    assert (post.month, post.posted_by_id) == (OCT, None)
+    photos = [row for row in await outbox(sessions) if row.method == "sendPhoto"]
+    assert len(photos) == 1
+    # CS pressing «Опубликовать» afterwards publishes nothing.
+    with pytest.raises(AlreadyDone):
+        await publish(sessions, settings, texts)
+
+
+async def test_without_results_cs_is_told_once_that_the_digest_waits(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    await fill(sessions)
+    run = local(2026, 12, 1, 10, 0)  # November has no results
+    assert await digest.post_scheduled(sessions, settings, texts, now=run) == "missing"
+    later = run + timedelta(days=1)
+    assert await digest.post_scheduled(sessions, settings, texts, now=later) == "missing, told"
+    async with sessions() as session:
+        (notice,) = (await session.execute(select(Reminder))).scalars().all()
+        assert await session.scalar(select(func.count(DigestPost.id))) == 0
+    assert notice.subject == "digest-missing:2026-11"
+    assert notice.payload["chat_id"] == CS_CHAT_ID
+    assert "Итогов за ноябрь 2026 ещё нет" in notice.payload["text"]
+    assert "/import" in notice.payload["text"]
+    assert "/digest" in notice.payload["text"]
+    assert notice.due_at == run.astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "outcome"),
+    [
+        # DIGEST_CRON by default: 10:00 on the 1st–3rd when a working day. 1.11.2026 is a
+        # Sunday, so November's first run is Monday 2.11 at 10:00.
+        (local(2026, 11, 2, 9, 59), "not due"),
+        (local(2026, 11, 2, 10, 3), "posted"),  # restarted a few minutes after the time
+        (local(2026, 11, 6, 18, 0), "posted"),  # down for days: posted at start
+        (local(2026, 11, 9, 10, 1), "not due"),  # a week later: CS decides with /digest
+    ],
+)
+async def test_the_catch_up_at_start_posts_a_missed_digest(
+    world: None,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    now: datetime,
+    outcome: str,
+):
+    await fill(sessions)
+    assert await digest.catch_up(sessions, settings, texts, now=now) == outcome
+    if outcome == "posted":
+        assert await digest.catch_up(sessions, settings, texts, now=now) == "posted before"
+
+
+def test_the_first_run_of_a_month_follows_the_cron_in_the_timezone(settings: Settings):
+    from bot.settings import cron_trigger
+
+    trigger = cron_trigger(settings.digest_cron, settings.tz)
+    first = digest.first_run_of_month(trigger, local(2026, 11, 20, 12, 0))
+    assert first == local(2026, 11, 2, 10, 0)
+    assert digest.first_run_of_month(trigger, local(2026, 10, 5, 0, 0)) == local(2026, 10, 1, 10)
+    assert digest.due_month(local(2026, 1, 2, 10, 0)) == date(2025, 12, 1)
+    start, end = digest.month_bounds(OCT, MOSCOW)
+    assert (start, end) == (
+        datetime(2026, 9, 30, 21, 0, tzinfo=UTC),
+        datetime(2026, 10, 31, 21, 0, tzinfo=UTC),
+    )
