@@ -63,3 +63,9 @@ class DigestButton(CallbackData, prefix="dg"):
 
     act: DigestAct
     month: int
+
+
+class MeetingButton(CallbackData, prefix="mt"):
+    """«Записаться на встречу» of a flagged lead's invitation (its id; the lead is checked)."""
+
+    invite_id: int
