@@ -28,7 +28,7 @@ from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import build_scheduler
-from bot.services import access, analyses, appeals, cases, digest, links, mail, requests
+from bot.services import access, analyses, appeals, cases, digest, links, mail, meetings, requests
 from bot.services.notify import OUTBOX_WRITTEN
 from bot.services.reminders import ReminderRegistry
 from bot.settings import TELEGRAM_API_BASE, Settings
@@ -104,6 +104,7 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
     cases.register_reminders(registry, settings, texts)
     appeals.register_reminders(registry, settings, texts)
     requests.register_reminders(registry, settings, texts)
+    meetings.register_reminders(registry, settings, texts)
     scheduler = build_scheduler(settings, sessions, registry)
     analyses.schedule_monthly_reminder(scheduler, settings, sessions, texts)
     digest.schedule_digest(scheduler, settings, sessions, texts)
