@@ -194,6 +194,25 @@ async def register(
     bot_username: str,
 ) -> Case:
     """Register and publish a case: the group, every lead of the group, the manager."""
+    require_role(actor, Role.CS)
+    async with write_transaction(session):
+        return await register_in_transaction(
+            session, actor, draft, settings=settings, texts=texts, bot_username=bot_username
+        )
+
+
+async def register_in_transaction(
+    session: AsyncSession,
+    actor: Employee | None,
+    draft: CaseDraft,
+    *,
+    settings: Settings,
+    texts: Texts,
+    bot_username: str,
+    import_key: str | None = None,
+) -> Case:
+    """`register` inside the caller's write transaction (the workbook import registers all
+    its rows at once). `import_key` marks a case that came from a workbook row."""
     actor = require_role(actor, Role.CS)
     summary = clean_summary(draft.summary)
     link = clean_link(draft.link) if draft.link else None
@@ -201,68 +220,68 @@ async def register(
     for attachment in draft.attachments:
         if attachment.kind not in ATTACHMENT_KINDS:
             raise Invalid("case-error-attachment")
-    async with write_transaction(session):
-        manager = await employees_db.by_id(session, draft.manager_id)
-        if manager is None or not manager.active or manager.role == Role.CS:
-            raise NotFound("case-error-manager")
-        if not manager.groups:
-            raise Invalid("case-error-manager-group", name=manager.full_name)
-        now = datetime.now(UTC)
-        earlier = await cases_db.earlier_same_error(
-            session,
-            manager_id=manager.id,
-            category=draft.category,
-            tab=draft.tab,
-            since=now - settings.repeat_window,
-        )
-        case = Case(
-            tab=draft.tab,
-            category=draft.category,
-            source=draft.source,
-            manager=manager,
-            manager_id=manager.id,
-            group=manager.groups[0],
-            group_id=manager.groups[0].id,
-            author_id=actor.id,
-            incident_date=draft.incident_date,
-            summary=summary,
-            link=link,
-            state=CaseState.NEW,
-            repeated=earlier is not None,
-            repeat_of_id=earlier.id if earlier else None,
-            created_at=now,
-        )
-        case.attachments = [
-            CaseAttachment(kind=a.kind, file_id=a.file_id, file_name=a.file_name)
-            for a in draft.attachments
-        ]
-        session.add(case)
-        await session.flush()
-        audit.record(
-            session,
-            actor_id=actor.id,
-            entity="case",
-            entity_id=case.id,
-            action="register",
-            to_state=CaseState.NEW,
-            comment=f"repeat of #{earlier.id}" if earlier else "",
-        )
-        await _publish(session, case, settings=settings, texts=texts, bot_username=bot_username)
-        subject = _subject(case)
-        reminders.schedule(
-            session,
-            kind=ACK,
-            due_at=now + settings.ack_sla,
-            subject=subject,
-            payload={"case_id": case.id},
-        )
-        reminders.schedule(
-            session,
-            kind=ESCALATE,
-            due_at=now + 2 * settings.ack_sla,
-            subject=subject,
-            payload={"case_id": case.id},
-        )
+    manager = await employees_db.by_id(session, draft.manager_id)
+    if manager is None or not manager.active or manager.role == Role.CS:
+        raise NotFound("case-error-manager")
+    if not manager.groups:
+        raise Invalid("case-error-manager-group", name=manager.full_name)
+    now = datetime.now(UTC)
+    earlier = await cases_db.earlier_same_error(
+        session,
+        manager_id=manager.id,
+        category=draft.category,
+        tab=draft.tab,
+        since=now - settings.repeat_window,
+    )
+    case = Case(
+        tab=draft.tab,
+        category=draft.category,
+        source=draft.source,
+        manager=manager,
+        manager_id=manager.id,
+        group=manager.groups[0],
+        group_id=manager.groups[0].id,
+        author_id=actor.id,
+        incident_date=draft.incident_date,
+        summary=summary,
+        link=link,
+        state=CaseState.NEW,
+        repeated=earlier is not None,
+        repeat_of_id=earlier.id if earlier else None,
+        created_at=now,
+        import_key=import_key,
+    )
+    case.attachments = [
+        CaseAttachment(kind=a.kind, file_id=a.file_id, file_name=a.file_name)
+        for a in draft.attachments
+    ]
+    session.add(case)
+    await session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        entity="case",
+        entity_id=case.id,
+        action="register",
+        to_state=CaseState.NEW,
+        comment=f"repeat of #{earlier.id}" if earlier else "",
+    )
+    await _publish(session, case, settings=settings, texts=texts, bot_username=bot_username)
+    subject = _subject(case)
+    reminders.schedule(
+        session,
+        kind=ACK,
+        due_at=now + settings.ack_sla,
+        subject=subject,
+        payload={"case_id": case.id},
+    )
+    reminders.schedule(
+        session,
+        kind=ESCALATE,
+        due_at=now + 2 * settings.ack_sla,
+        subject=subject,
+        payload={"case_id": case.id},
+    )
     return case
 
 

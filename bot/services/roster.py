@@ -8,15 +8,15 @@ and a changed row updates the one employee it describes.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import tables
+from bot.services.tables import RowError
 from db import audit
 from db import employees as employees_db
 from db.engine import write_transaction
@@ -34,15 +34,6 @@ ROLE_ALIASES = {
 }
 USERNAME = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
 MAX_NAME = 200
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A refused row: `line` in the file (the header is line 1), `key` of the reason text."""
-
-    line: int
-    key: str
-    args: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,35 +89,20 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
 
 def _csv_rows(data: bytes) -> list[list[str]]:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1251")
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        return [[cell.text for cell in row] for row in tables.csv_rows(data)]
+    except tables.Unreadable as error:
         raise RosterInvalid(
             [RowError(0, "roster-error-unreadable", {"error": str(error)})]
         ) from error
-    sheet = workbook.worksheets[0]
-    rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    try:
+        return [[cell.text for cell in row] for row in tables.xlsx_first_sheet(data)]
+    except tables.Unreadable as error:
+        raise RosterInvalid(
+            [RowError(0, "roster-error-unreadable", {"error": str(error)})]
+        ) from error
 
 
 def parse_rows(

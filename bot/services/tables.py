@@ -1,0 +1,191 @@
+"""Reading the spreadsheets people send: CSV or XLSX in, rows of cells out.
+
+Shared by the roster import, the monthly results import and the workbook import. A cell
+keeps its value as the file holds it (text, a number, a date) and, for XLSX, its number
+format, so a cell formatted as percent (0.875 shown as 87.5 %) can be read as 87.5.
+Nothing here touches the database: the imports run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+XLSX_SUFFIXES = frozenset({".xlsx"})
+CSV_SUFFIXES = frozenset({".csv", ".txt"})
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A refused row: `line` in the file (the header is line 1; 0 = the file as a whole),
+    `key` of the reason text, and for a workbook the `sheet` it is on."""
+
+    line: int
+    key: str
+    args: dict[str, object] = field(default_factory=dict)
+    sheet: str = ""
+
+
+class Unreadable(Exception):
+    """The file is damaged or not what its name says."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object  # None, str, int, float, bool, date or datetime
+    number_format: str = "General"
+
+    @property
+    def text(self) -> str:
+        return cell_text(self.value)
+
+    @property
+    def percent(self) -> bool:
+        return "%" in self.number_format
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+
+Row = list[Cell]
+
+
+def kind_of(filename: str) -> str | None:
+    """The kind of a file by its name: xlsx, csv, or None for any other."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return "xlsx"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    return None
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y") if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def csv_rows(data: bytes) -> list[Row]:
+    """The rows of a CSV file (UTF-8, with or without BOM, or Windows-1251; "," or ";")."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1251")
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    try:
+        return [
+            [Cell(value) for value in row]
+            for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+        ]
+    except csv.Error as error:
+        raise Unreadable(str(error)) from error
+
+
+def xlsx_sheet_names(data: bytes) -> list[str]:
+    """The sheet names of an XLSX file, without reading the sheets."""
+    workbook = _open_workbook(data)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def xlsx_sheets(data: bytes, wanted: set[str] | None = None) -> list[tuple[str, list[Row]]]:
+    """(sheet name, rows) of every sheet — or of those whose normalized name is in `wanted` —
+    in the workbook's order."""
+    workbook = _open_workbook(data)
+    try:
+        return [
+            (sheet.title, _rows(sheet))
+            for sheet in workbook.worksheets
+            if wanted is None or normalize(sheet.title) in wanted
+        ]
+    except Exception as error:  # a damaged sheet surfaces only when it is read
+        raise Unreadable(str(error)) from error
+    finally:
+        workbook.close()
+
+
+def xlsx_first_sheet(data: bytes) -> list[Row]:
+    """The rows of the first sheet of an XLSX file."""
+    workbook = _open_workbook(data)
+    try:
+        return _rows(workbook.worksheets[0]) if workbook.worksheets else []
+    except Exception as error:
+        raise Unreadable(str(error)) from error
+    finally:
+        workbook.close()
+
+
+def _rows(sheet: Any) -> list[Row]:
+    # An empty cell of a read-only sheet has no number format.
+    return [
+        [Cell(cell.value, getattr(cell, "number_format", None) or "General") for cell in row]
+        for row in sheet.iter_rows()
+    ]
+
+
+def _open_workbook(data: bytes) -> Any:
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise Unreadable(str(error)) from error
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """For matching names people type: case, «ё», and runs of spaces do not matter."""
+    return _SPACES.sub(" ", text.replace("ё", "е").replace("Ё", "Е")).strip().casefold()
+
+
+def header_columns(header: Row, aliases: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """{field: column index} for the header cells that name a field (case-insensitive; the
+    first column naming a field wins)."""
+    by_alias = {normalize(alias): name for name, names in aliases.items() for alias in names}
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        title = normalize(cell.text)
+        name = by_alias.get(title) or by_alias.get(_PERCENT_SUFFIX.sub("", title))
+        if name is not None and name not in columns:
+            columns[name] = index
+    return columns
+
+
+# «Оценка, %», «балл (%)»: the unit in the header does not change the column.
+_PERCENT_SUFFIX = re.compile(r"\s*[,(]?\s*%\s*\)?$")
+
+
+def data_rows(rows: list[Row]) -> list[tuple[int, Row]]:
+    """The rows after the header, with their line numbers (the header is line 1); blank
+    rows are left out."""
+    return [
+        (number, cells)
+        for number, cells in enumerate(rows[1:], start=2)
+        if any(not cell.empty for cell in cells)
+    ]
+
+
+def cell_at(row: Row, index: int | None) -> Cell:
+    if index is None or index >= len(row):
+        return Cell(None)
+    return row[index]
