@@ -29,6 +29,7 @@ from db.models import (
     CaseTab,
     DigestPost,
     Employee,
+    MeetingInvite,
     MonthlyResult,
     OutboxMessage,
     Reminder,
@@ -418,7 +419,8 @@ async def test_cs_publishes_once_and_the_group_gets_the_chart_then_the_text(
     sent = await outbox(sessions)
     assert [row.method for row in sent[:2]] == ["sendPhoto", "sendMessage"]
     photo, text = sent[0], sent[1]
-    assert {row.chat_id for row in sent} == {CS_CHAT_ID}
+    assert (photo.chat_id, text.chat_id) == (CS_CHAT_ID, CS_CHAT_ID)
+    assert {row.chat_id for row in sent} <= {CS_CHAT_ID, LEAD_NORTH, LEAD_SOUTH}
     assert photo.file_data is not None
     assert photo.file_data.startswith(b"\x89PNG")
     assert photo.payload["filename"] == "digest-2026-10.png"
@@ -431,6 +433,24 @@ async def test_cs_publishes_once_and_the_group_gets_the_chart_then_the_text(
         cs = await person(session, CS)
     assert (post.month, post.posted_by_id) == (OCT, cs.id)
     assert published.post.id == post.id
+
+    # The flagged groups' leads are invited in the same transaction, once per lead.
+    leads_of = {
+        "Группа Север": {"Андрей Лидеров"},
+        "Группа Юг": {"Андрей Лидеров", "Борис <Главный> Южный"},
+        "Шоурум <Центр> & Ко": {"Вера Безтелеграма"},
+    }
+    flagged = published.digest.flagged_names().values()
+    expected = set().union(*(leads_of.get(name, set()) for name in flagged))
+    async with sessions() as session:
+        invites = (await session.execute(select(MeetingInvite))).scalars().all()
+        invited = {invite.lead.full_name for invite in invites}
+    assert invited == expected
+    assert published.invited == len(expected)
+    assert {invite.month for invite in invites} == {OCT}
+    private = [row for row in sent if row.chat_id in (LEAD_NORTH, LEAD_SOUTH)]
+    with_telegram = expected - {"Вера Безтелеграма"}
+    assert len([row for row in private if "Записаться" in str(row.payload)]) == len(with_telegram)
 
     with pytest.raises(AlreadyDone) as refused:
         await publish(sessions, settings, texts)

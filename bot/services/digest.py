@@ -31,7 +31,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import digest_chart, months, notify, reminders
+from bot.services import digest_chart, meetings, months, notify, reminders
 from bot.services.errors import AlreadyDone, NotFound
 from bot.services.roles import require_role
 from bot.settings import Settings, cron_trigger
@@ -564,8 +564,10 @@ async def _invite_leads(
     """The flagged leads' meeting invitations, in the publishing transaction."""
     if not digest.flagged_ids:
         return 0
-    # MEETINGS: the call site of `meetings.invite_leads` (bot/services/meetings.py).
-    return 0
+    invites = await meetings.invite_leads(
+        session, month=digest.month, group_ids=digest.flagged_ids, settings=settings, texts=texts
+    )
+    return len(invites)
 
 
 # --- the schedule ---------------------------------------------------------------------------

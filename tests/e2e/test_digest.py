@@ -78,6 +78,9 @@ async def test_cs_previews_and_publishes_the_digest_once(
     assert "1. Группа Юг — 91,0 %" in text.text
     assert "Андрей Лидеров" in text.text  # the flagged groups' lead is mentioned
     assert "предпросмотр" not in text.text
+    # Both groups are flagged (two groups, DIGEST_LOWEST 3): their lead is invited privately.
+    invite = await emu.wait_for_message(LEAD_ID, contains="встреч")
+    assert any("Записаться на встречу" in text for row in invite.buttons for text in row)
     current = emu.state.get_message(CS_ID, preview.message_id)
     assert current is not None
     assert current.buttons == []
