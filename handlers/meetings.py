@@ -53,17 +53,15 @@ async def meeting_button(
     except ServiceError as error:
         await query.answer(texts(error.key, **error.args_), show_alert=True)
         return
-    data = {"invite_id": invite.id}
-    private = query.message is not None and query.message.chat.id == query.from_user.id
-    if private:
-        # A new message: the invitation the button is on stays as it is.
-        await dialog_manager.start(
-            MeetingSG.day, data=data, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND
-        )
-        await query.answer()
-        return
+    # Opened beside the invitation, not on it: the invitation keeps its button (to move the
+    # meeting later, and the reminders carry the same one).
     background = dialog_manager.bg(user_id=query.from_user.id, chat_id=query.from_user.id)
-    await background.start(MeetingSG.day, data=data, mode=StartMode.RESET_STACK)
+    await background.start(
+        MeetingSG.day,
+        data={"invite_id": invite.id},
+        mode=StartMode.RESET_STACK,
+        show_mode=ShowMode.SEND,
+    )
     await query.answer()
 
 
