@@ -420,3 +420,16 @@ async def test_the_reminder_resends_the_invitation_until_booked(
     assert await reminders.sweep(sessions, registry, now=first_due + timedelta(days=5)) == 1
     async with sessions() as session:
         assert len(await outbox_to(session, LEAD)) == 2
+
+
+async def test_a_lead_who_left_or_changed_role_cannot_book(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    (lead_invite,) = await invite(sessions, settings, texts, "Группа Север")
+    day = next_weekday(today(), 0)
+    async with sessions() as session, write_transaction(session):
+        andrey = await person(session, LEAD)
+        andrey.active = False
+    with pytest.raises(Forbidden) as refused:
+        await book(sessions, settings, texts, LEAD, lead_invite.id, at(day, 10))
+    assert refused.value.key == "meeting-error-not-lead"

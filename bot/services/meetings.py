@@ -33,7 +33,7 @@ from db import cases as cases_db
 from db import employees as employees_db
 from db import meetings as meetings_db
 from db.engine import write_transaction
-from db.models import Employee, MeetingInvite, MeetingState, WorkingGroup
+from db.models import Employee, MeetingInvite, MeetingState, Role, WorkingGroup
 
 # The reminder kind of an invitation not booked yet.
 NOT_BOOKED = "meeting_not_booked"
@@ -186,8 +186,10 @@ async def check_invite(
     invite = await meetings_db.by_id(session, invite_id)
     if invite is None:
         raise NotFound("meeting-error-gone")
-    if actor is None or not actor.active or actor.id != invite.lead_id:
+    if actor is None or actor.id != invite.lead_id:
         raise Forbidden("meeting-error-not-yours")
+    if not actor.active or actor.role != Role.LEAD:
+        raise Forbidden("meeting-error-not-lead")
     if invite.state == MeetingState.CANCELLED:
         raise AlreadyDone("meeting-error-cancelled")
     return invite

@@ -169,9 +169,23 @@ async def test_the_lead_books_a_meeting_and_cs_is_told(
         assert stored.state == MeetingState.BOOKED
         assert stored.meeting_at == datetime(day.year, day.month, day.day, 11, tzinfo=MOSCOW)
 
-    # Pressed again: he sees his time and may move it.
+    # Pressed again: he sees his time and may move it; CS is told the new time.
     calendar = await press(emu, LEAD_ID, invitation, BUTTON)
     assert f"Сейчас вы записаны на {day:%d.%m.%Y} в 11:00" in calendar.text
+    await pick_day(emu, calendar, day)
+    await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
+    await step(emu, calendar, "12:00", "шаг 3 из 3")
+    await step(emu, calendar, "Записаться", "Вы записаны")
+    moved = await emu.wait_for_message(CS_CHAT_ID, contains="перенёс встречу")
+    assert f"с {day:%d.%m.%Y} 11:00 на {day:%d.%m.%Y} в 12:00" in moved.text
+
+    # /cancel leaves the dialog.
+    calendar = await press(emu, LEAD_ID, invitation, BUTTON)
+    assert "Сейчас вы записаны" in calendar.text
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    await emu.send_text(LEAD_ID, "/cancel")
+    await emu.wait_for_message(LEAD_ID, contains="Диалог закрыт", after=mark)
     assert "ERROR" not in bot_process.log
 
 
