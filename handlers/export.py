@@ -90,9 +90,10 @@ async def _send(
 
 
 async def _preset(query: CallbackQuery, widget: Any, manager: DialogManager, item_id: str) -> None:
-    session, _, _ = services_of(manager)
+    session, _, texts = services_of(manager)
     settings: Settings = manager.middleware_data["settings"]
-    if not isinstance(query.message, Message):
+    if item_id not in set(export.Preset) or not isinstance(query.message, Message):
+        await query.answer(texts("error-stale-button"), show_alert=True)
         return
     start, end = await export.resolve(session, export.Preset(item_id), settings)
     await query.answer()
