@@ -1,4 +1,4 @@
-"""Command line: `python -m bot {run,migrate,roster import FILE,demo}`."""
+"""Command line: `python -m bot {run,migrate,roster import FILE,results import FILE,demo}`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     roster_import.add_argument(
         "file", type=Path, help="файл со столбцами full_name, role, group, …"
     )
+    results = commands.add_parser("results", help="итоги месяца")
+    results_commands = results.add_subparsers(dest="results_command", metavar="ACTION")
+    results_import = results_commands.add_parser("import", help="импорт из CSV или XLSX")
+    results_import.add_argument(
+        "file", type=Path, help="файл со столбцами месяц, группа, оценка, оценок[, менеджер]"
+    )
     commands.add_parser("demo", help="показать бота в деле на локальном эмуляторе Telegram")
     args = parser.parse_args(argv)
 
@@ -39,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "roster" and args.roster_command is None:
         roster.print_help()
+        return 2
+    if args.command == "results" and args.results_command is None:
+        results.print_help()
         return 2
     try:
         settings = Settings()
@@ -64,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.runner import import_roster
 
         return asyncio.run(import_roster(settings, args.file))
+    if args.command == "results":
+        from bot.runner import import_results
+
+        return asyncio.run(import_results(settings, args.file))
     if args.command == "demo":
         from bot.demo import demo
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import sys
 from pathlib import Path
 
-from bot.services import roster
+from bot.services import results_import, roster
 from bot.settings import Settings
 from bot.texts import Texts
 from db.engine import create_engine, create_session_factory
@@ -70,3 +72,33 @@ async def import_roster(settings: Settings, path: Path) -> int:
         )
     )
     return 0
+
+
+async def import_results(settings: Settings, path: Path) -> int:
+    """`results import FILE`: as the system (no actor); each month in the file replaces its
+    earlier figures. Bad rows are printed with their lines and nothing is written."""
+    texts = Texts("ru", tz=settings.tz)
+    if not path.is_file():
+        print(f"Нет файла / no such file: {path}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with create_session_factory(engine)() as session:
+            result = await results_import.import_results(
+                session, None, path.read_bytes(), path.name, by_cli=True
+            )
+    except results_import.ResultsInvalid as invalid:
+        print(texts("import-results-rejected", count=len(invalid.errors)), file=sys.stderr)
+        for error in invalid.errors:
+            print(html.unescape(results_import.render_error(texts, error)), file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(html.unescape(_plain(results_import.render_imported(texts, result))))
+    return 0
+
+
+def _plain(text: str) -> str:
+    """A catalogue text without its HTML tags, for the terminal."""
+    return re.sub(r"</?[a-z]+>", "", text)
