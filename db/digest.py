@@ -22,9 +22,19 @@ from db.models import (
     CaseState,
     CaseTab,
     DigestPost,
+    Employee,
     Reminder,
+    Role,
     WorkingGroup,
+    employee_groups,
 )
+
+
+@dataclass(frozen=True)
+class LeadOfGroup:
+    group_id: int
+    full_name: str
+    telegram_id: int | None
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,31 @@ async def appeals_decided(
     for state, number in await session.execute(query):
         counts[AppealState(state)] = int(number)
     return counts
+
+
+async def leads_of_groups(
+    session: AsyncSession, group_ids: Sequence[int]
+) -> dict[int, list[LeadOfGroup]]:
+    """The active leads of each of `group_ids` (by name), in one query: a digest may flag
+    all 200 groups, and a query per group would be the slowest part of it."""
+    leads: dict[int, list[LeadOfGroup]] = {group_id: [] for group_id in group_ids}
+    if not group_ids:
+        return leads
+    query = (
+        select(employee_groups.c.group_id, Employee.full_name, Employee.telegram_id)
+        .join(Employee, Employee.id == employee_groups.c.employee_id)
+        .where(
+            employee_groups.c.group_id.in_(list(group_ids)),
+            Employee.role == Role.LEAD,
+            Employee.active.is_(True),
+        )
+        .order_by(Employee.full_name, Employee.id)
+    )
+    for group_id, full_name, telegram_id in await session.execute(query):
+        leads[int(group_id)].append(
+            LeadOfGroup(int(group_id), str(full_name), int(telegram_id) if telegram_id else None)
+        )
+    return leads
 
 
 async def post_of(session: AsyncSession, month: date) -> DigestPost | None:

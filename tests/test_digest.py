@@ -19,6 +19,7 @@ from bot.services import digest, digest_chart, roster
 from bot.services.errors import AlreadyDone, Forbidden, NotFound
 from bot.settings import Settings
 from bot.texts import Texts
+from db import cases as cases_db
 from db.models import (
     Appeal,
     AppealState,
@@ -251,6 +252,12 @@ async def test_the_figures_equal_the_rows_counted_independently(
     flagged = list(dict.fromkeys([line.name for line in found.lowest] + list(repeats)))
     names = found.flagged_names()
     assert [names[group_id] for group_id in found.flagged_ids] == flagged
+    async with sessions() as session:
+        for group_id in found.flagged_ids:
+            leads = await cases_db.leads_of_group(session, group_id)
+            assert found.leads[group_id] == tuple(
+                digest.Lead(lead.full_name, lead.telegram_id) for lead in leads
+            )
 
 
 async def test_the_first_month_has_nothing_to_compare_with(
@@ -381,7 +388,7 @@ def test_the_chart_is_a_png_with_the_lowest_groups_highlighted():
         "Группа №0 — Юг",
         "Группа №1 — Юг",
     ]
-    assert axes.get_title() == "Итоги: октябрь 2026"
+    assert figure.get_suptitle() == "Итоги: октябрь 2026"
     small = digest_chart.render_png(bars[:3], labels)
     assert small.startswith(b"\x89PNG")
     assert int.from_bytes(small[20:24], "big") == 300

@@ -23,6 +23,7 @@ import asyncio
 import html
 import logging
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -37,7 +38,6 @@ from bot.services.roles import require_role
 from bot.settings import Settings, cron_trigger
 from bot.texts import Html, Texts, quote
 from db import audit
-from db import cases as cases_db
 from db import digest as digest_db
 from db import employees as employees_db
 from db import results as results_db
@@ -164,12 +164,11 @@ async def compute(session: AsyncSession, month: date, *, settings: Settings) -> 
     start, end = month_bounds(month, settings.tz)
     repeated = tuple(await digest_db.repeated_by_group(session, start, end))
     appeals = await digest_db.appeals_decided(session, start, end)
-    leads: dict[int, tuple[Lead, ...]] = {}
-    for group_id in flagged(lowest, repeated):
-        leads[group_id] = tuple(
-            Lead(person.full_name, person.telegram_id)
-            for person in await cases_db.leads_of_group(session, group_id)
-        )
+    found = await digest_db.leads_of_groups(session, flagged(lowest, repeated))
+    leads = {
+        group_id: tuple(Lead(lead.full_name, lead.telegram_id) for lead in rows)
+        for group_id, rows in found.items()
+    }
     return Digest(
         month=month,
         previous=previous,
@@ -433,6 +432,7 @@ class Published:
     post: DigestPost
     digest: Digest
     invited: int  # leads invited to book a meeting
+    write_seconds: float  # how long the write transaction (the database lock) lasted
 
 
 def check_can_post(actor: Employee | None) -> Employee:
@@ -502,6 +502,7 @@ async def publish(
     digest = await _digest_of(session, month, settings, texts)
     # Drawn before the write lock is taken: it is the slow part.
     png = await render_chart(digest, texts)
+    began = time.perf_counter()
     async with write_transaction(session):
         posted_by: int | None = None
         if not by_schedule:
@@ -532,8 +533,15 @@ async def publish(
             comment=f"{month:%Y-%m}",
         )
         invited = await _invite_leads(session, digest, settings=settings, texts=texts)
-    log.info("digest of %s posted (%s groups, %s flagged)", month, len(digest.groups), invited)
-    return Published(post=post, digest=digest, invited=invited)
+    write_seconds = time.perf_counter() - began
+    log.info(
+        "digest of %s posted: %s groups, %s leads invited, written in %.0f ms",
+        month,
+        len(digest.groups),
+        invited,
+        write_seconds * 1000,
+    )
+    return Published(post=post, digest=digest, invited=invited, write_seconds=write_seconds)
 
 
 def _queue_post(

@@ -27,6 +27,7 @@ BAR_HEIGHT = 0.2
 MIN_HEIGHT = 3.0
 MAX_HEIGHT = 40.0
 LABEL_LIMIT = 40  # characters of a group name on the axis
+CHAR_WIDTH = 0.62  # DejaVu Sans: the mean width of a character, in ems (a safe side)
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,20 @@ def figure_height(count: int) -> float:
 
 def build_figure(bars: Sequence[Bar], texts: ChartTexts) -> Figure:
     """Horizontal bars in the given order from the top (the digest passes best first)."""
-    figure = Figure(figsize=(WIDTH, figure_height(len(bars))), dpi=DPI, layout="constrained")
+    height = figure_height(len(bars))
+    figure = Figure(figsize=(WIDTH, height), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     size = _font_size(len(bars))
+    # Margins in inches, from the longest label: a layout engine ("constrained") would find
+    # them too, but it draws the chart several times and makes 200 groups half again slower.
+    longest = max((len(_label(bar.name)) for bar in bars), default=0)
+    left = min(0.45 * WIDTH, longest * size * CHAR_WIDTH / 72 + 0.25)
+    # The title and the legend share the top margin; a tall chart has the scale there too.
+    top = 0.85 if len(bars) > 40 else 0.55
+    figure.subplots_adjust(
+        left=left / WIDTH, right=1 - 0.15 / WIDTH, top=1 - top / height, bottom=0.45 / height
+    )
     positions = list(range(len(bars)))
     axes.barh(positions, [bar.score for bar in bars], color=colours(bars), height=0.7)
     axes.set_yticks(positions, [_label(bar.name) for bar in bars], fontsize=size, fontfamily=FONT)
@@ -86,19 +97,31 @@ def build_figure(bars: Sequence[Bar], texts: ChartTexts) -> Figure:
             fontsize=size,
             fontfamily=FONT,
         )
-    axes.set_title(texts.title, fontsize=12, fontfamily=FONT)
+    figure.suptitle(
+        texts.title,
+        x=0.15 / WIDTH,
+        y=1 - 0.1 / height,
+        ha="left",
+        va="top",
+        fontsize=12,
+        fontfamily=FONT,
+    )
     axes.grid(axis="x", alpha=0.3)
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     if any(bar.lowest for bar in bars):
-        axes.legend(
+        # Above the bars, right of the title: never over a long bar.
+        figure.legend(
             handles=[
                 Patch(color=LOWEST_COLOUR, label=texts.lowest),
                 Patch(color=NORMAL_COLOUR, label=texts.others),
             ],
-            loc="lower right",
-            prop={"family": FONT, "size": 8},
+            loc="upper right",
+            bbox_to_anchor=(1 - 0.1 / WIDTH, 1 - 0.05 / height),
+            ncol=2,
+            frameon=False,
+            prop={"family": FONT, "size": 9},
         )
     return figure
 

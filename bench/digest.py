@@ -1,0 +1,253 @@
+"""(c) The monthly digest over a year of data: 12 months × 200 groups of results, 100,000
+cases and 2,000 appeals in a SQLite file built by the real migrations. Prints the time to
+compute the last month's digest (SQL aggregation), to split its text, to render the chart,
+to publish it (one write transaction with the outbox rows and the invitations), and the
+database size. Asserts nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from bot.services import digest, digest_chart, months
+from bot.settings import Settings
+from bot.texts import Texts
+from db.engine import create_engine, create_session_factory
+from db.migrate import upgrade
+from db.models import (
+    Appeal,
+    AppealState,
+    Case,
+    CaseCategory,
+    CaseSource,
+    CaseState,
+    CaseTab,
+    Employee,
+    MonthlyResult,
+    Role,
+    WorkingGroup,
+    employee_groups,
+)
+
+MONTHS = 12
+GROUPS = 200
+MANAGERS_PER_GROUP = 5
+CASES = 100_000
+APPEALS = 2_000
+RUNS = 5
+FIRST_MONTH = date(2025, 11, 1)
+CHUNK = 10_000
+
+
+def _month_list() -> list[date]:
+    result = [FIRST_MONTH]
+    while len(result) < MONTHS:
+        result.append(months.following(result[-1]))
+    return result
+
+
+async def fill(database_url: str, settings: Settings) -> list[date]:
+    """Bulk inserts (executemany) through the migrated schema."""
+    chance = random.Random(2026)
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    sessions = create_session_factory(engine)
+    all_months = _month_list()
+    now = datetime.now(UTC)
+    async with sessions() as session:
+        await session.execute(
+            insert(WorkingGroup),
+            [
+                {"id": n + 1, "name": f"Группа {n + 1:03d} «Шоурум»", "created_at": now}
+                for n in range(GROUPS)
+            ],
+        )
+        people: list[dict[str, Any]] = [
+            {
+                "id": 1,
+                "full_name": "Сотрудник КС",
+                "role": Role.CS,
+                "telegram_id": 10_000,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ]
+        links: list[dict[str, int]] = []
+        managers: list[tuple[int, int]] = []  # (employee id, group id)
+        for group in range(1, GROUPS + 1):
+            for slot in range(MANAGERS_PER_GROUP + 1):
+                person = len(people) + 1
+                role = Role.LEAD if slot == 0 else Role.MANAGER
+                people.append(
+                    {
+                        "id": person,
+                        "full_name": f"{'Лидер' if slot == 0 else 'Менеджер'} {person}",
+                        "role": role,
+                        "telegram_id": 100_000 + person,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                links.append({"employee_id": person, "group_id": group})
+                if role == Role.MANAGER:
+                    managers.append((person, group))
+        await session.execute(insert(Employee), people)
+        await session.execute(insert(employee_groups), links)
+        await session.execute(
+            insert(MonthlyResult),
+            [
+                {
+                    "month": month,
+                    "group_id": group,
+                    "score": round(chance.uniform(55, 99), 1),
+                    "evaluations": chance.randint(10, 80),
+                    "imported_at": now,
+                }
+                for month in all_months
+                for group in range(1, GROUPS + 1)
+            ],
+        )
+        start = datetime(FIRST_MONTH.year, FIRST_MONTH.month, 1, tzinfo=settings.tz)
+        span = (
+            datetime(*months.following(all_months[-1]).timetuple()[:3], tzinfo=settings.tz) - start
+        )
+        categories, tabs = list(CaseCategory), list(CaseTab)
+        rows: list[dict[str, Any]] = []
+        for number in range(CASES):
+            manager, group = chance.choice(managers)
+            created = start + timedelta(seconds=chance.uniform(0, span.total_seconds()))
+            repeated = chance.random() < 0.08
+            rows.append(
+                {
+                    "tab": chance.choice(tabs),
+                    "category": chance.choice(categories),
+                    "source": CaseSource.CALL,
+                    "manager_id": manager,
+                    "group_id": group,
+                    "author_id": 1,
+                    "incident_date": created.date(),
+                    "summary": f"Кейс {number}",
+                    "state": CaseState.REPEATED if chance.random() < 0.03 else CaseState.CLOSED,
+                    "repeated": repeated,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+            if len(rows) == CHUNK:
+                await session.execute(insert(Case), rows)
+                rows.clear()
+        if rows:
+            await session.execute(insert(Case), rows)
+        decisions = [AppealState.ACCEPTED, AppealState.PARTIAL, AppealState.REJECTED]
+        appeals = []
+        for _ in range(APPEALS):
+            filed = start + timedelta(seconds=chance.uniform(0, span.total_seconds()))
+            appeals.append(
+                {
+                    "case_id": chance.randint(1, CASES),
+                    "filer_id": chance.choice(managers)[0],
+                    "reason": "Не согласен с оценкой",
+                    "state": chance.choice(decisions),
+                    "decided_by_id": 1,
+                    "decision_comment": "Решение",
+                    "created_at": filed,
+                    "decided_at": filed + timedelta(days=2),
+                    "evidence": [],
+                }
+            )
+        await session.execute(insert(Appeal), appeals)
+        await session.commit()
+    await engine.dispose()
+    return all_months
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+async def main() -> None:
+    texts = Texts("ru")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.db"
+        database_url = f"sqlite+aiosqlite:///{path}"
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            bot_token="100000:BENCH-token",  # type: ignore[arg-type]
+            cs_chat_id=-100,
+            database_url=database_url,
+        )
+        texts = Texts("ru", tz=settings.tz)
+        started = time.perf_counter()
+        all_months = await fill(database_url, settings)
+        fill_seconds = time.perf_counter() - started
+        month = all_months[-1]
+
+        engine = create_engine(database_url)
+        sessions = create_session_factory(engine)
+        compute_times: list[float] = []
+        found: digest.Digest | None = None
+        for _ in range(RUNS + 1):  # the first run warms the connection and the page cache
+            async with sessions() as session:
+                began = time.perf_counter()
+                found = await digest.compute(session, month, settings=settings)
+                compute_times.append(time.perf_counter() - began)
+        assert found is not None
+        compute_times = compute_times[1:]
+
+        began = time.perf_counter()
+        parts = digest.messages(found, texts)
+        split_seconds = time.perf_counter() - began
+
+        bars = digest.chart_bars(found)
+        labels = digest.chart_texts(found, texts)
+        chart_times: list[float] = []
+        png = b""
+        for _ in range(3):
+            began = time.perf_counter()
+            png = digest_chart.render_png(bars, labels)
+            chart_times.append(time.perf_counter() - began)
+
+        async with sessions() as session:
+            cs = (await session.execute(select(Employee).where(Employee.id == 1))).scalar_one()
+            began = time.perf_counter()
+            published = await digest.publish(session, cs, month, settings=settings, texts=texts)
+            publish_seconds = time.perf_counter() - began
+        await engine.dispose()
+        size = _size(path)
+
+    cases_in_month = sum(found.by_category.values())
+    print(
+        f"digest: {MONTHS} months × {GROUPS} groups, {CASES} cases, {APPEALS} appeals "
+        f"(SQLite, filled in {fill_seconds:.1f} s)"
+    )
+    print(
+        f"  compute last month: min {min(compute_times) * 1000:7.1f} ms, "
+        f"median {statistics.median(compute_times) * 1000:7.1f} ms ({RUNS} runs; "
+        f"{len(found.groups)} groups, {cases_in_month} cases, {found.appeals.decided} appeals)"
+    )
+    print(
+        f"  split the text    : {split_seconds * 1000:7.1f} ms ({len(parts)} messages, "
+        f"longest {max(len(p) for p in parts)} chars)"
+    )
+    print(
+        f"  render the chart  : min {min(chart_times) * 1000:7.1f} ms, "
+        f"median {statistics.median(chart_times) * 1000:7.1f} ms (PNG {len(png) / 1024:.0f} KB)"
+    )
+    print(
+        f"  publish           : {publish_seconds * 1000:7.0f} ms in all, of it the write "
+        f"transaction {published.write_seconds * 1000:.0f} ms ({len(parts) + 1} outbox rows, "
+        f"{published.invited} leads invited)"
+    )
+    print(f"  database size     : {size / 1024 / 1024:7.1f} MB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
