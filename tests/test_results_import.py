@@ -288,3 +288,15 @@ def test_the_command_line_imports_and_reports_bad_rows(
     assert failed.returncode == 1
     assert "Строка 2: оценка «180»" in failed.stderr
     assert "Строка 3: нет такой рабочей группы: «Нет»" in failed.stderr
+
+
+def test_the_outcome_of_many_months_fits_one_message(texts: Texts):
+    outcomes = [
+        results_import.MonthOutcome(date(2000 + i // 12, i % 12 + 1, 1), 120, 118)
+        for i in range(50)
+    ]
+    reply = results_import.render_imported(texts, results_import.ResultsImported(outcomes))
+    assert len(reply) < 4096
+    assert reply.startswith("✅ Итоги загружены: 6000 строк за 50 месяцев.")
+    assert "Итоги за январь 2000 заменены: было 118 строк, стало 120." in reply
+    assert reply.endswith("…и ещё месяцев: 10.")

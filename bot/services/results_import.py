@@ -374,9 +374,11 @@ async def _match(
 # --- what the importer reads -------------------------------------------------------------------
 
 
-def render_imported(texts: Texts, result: ResultsImported) -> str:
+def render_imported(texts: Texts, result: ResultsImported, *, shown_months: int = 40) -> str:
+    """What was imported, month by month (a file of many years lists the first
+    `shown_months`, so the reply stays one message)."""
     lines = [texts("import-results-done", rows=result.rows, months=len(result.months))]
-    for outcome in result.months:
+    for outcome in result.months[:shown_months]:
         month = months.label(texts, outcome.month)
         if outcome.replaced:
             lines.append(
@@ -389,6 +391,8 @@ def render_imported(texts: Texts, result: ResultsImported) -> str:
             )
         else:
             lines.append(texts("import-results-month-new", month=month, rows=outcome.rows))
+    if len(result.months) > shown_months:
+        lines.append(texts("import-more-months", count=len(result.months) - shown_months))
     return "\n".join(lines)
 
 

@@ -26,6 +26,10 @@ import-results-done = ✅ Итоги загружены: { $rows } { $rows ->
     [one] строка
     [few] строки
    *[other] строк
+} за { $months } { $months ->
+    [one] месяц
+    [few] месяца
+   *[other] месяцев
 }.
 import-results-month-new = Итоги за { $month } загружены: { $rows } { $rows ->
     [one] строка
@@ -37,6 +41,7 @@ import-results-month-replaced = Итоги за { $month } заменены: б�
     [few] строки
    *[other] строк
 }, стало { $rows }.
+import-more-months = …и ещё месяцев: { $count }.
 import-results-rejected = ❌ Итоги не загружены, ничего не изменено. Ошибок: { $count }.
 
 ## Таблица кейсов.
