@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Employee, MonthlyResult, WorkingGroup
@@ -120,3 +120,40 @@ async def delete_month(session: AsyncSession, month: date) -> int:
     """Remove a month's rows (a re-import replaces them); returns how many there were."""
     result = await session.execute(delete(MonthlyResult).where(MonthlyResult.month == month))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class NewResult:
+    month: date
+    group_id: int
+    manager_id: int | None
+    score: float
+    evaluations: int
+
+
+async def add_rows(
+    session: AsyncSession,
+    rows: Sequence[NewResult],
+    *,
+    imported_at: datetime,
+    imported_by_id: int | None,
+) -> None:
+    """Insert an import's rows in one executemany (a year of per-manager rows is thousands;
+    ORM objects one by one would hold up the event loop)."""
+    if not rows:
+        return
+    await session.execute(
+        insert(MonthlyResult),
+        [
+            {
+                "month": row.month,
+                "group_id": row.group_id,
+                "manager_id": row.manager_id,
+                "score": row.score,
+                "evaluations": row.evaluations,
+                "imported_at": imported_at,
+                "imported_by_id": imported_by_id,
+            }
+            for row in rows
+        ],
+    )

@@ -31,7 +31,7 @@ from db import employees as employees_db
 from db import imports as imports_db
 from db import results as results_db
 from db.engine import write_transaction
-from db.models import Employee, MonthlyResult, Role
+from db.models import Employee, Role
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "month": ("месяц", "month"),
@@ -50,6 +50,8 @@ REQUIRED = ("month", "group", "score", "evaluations")
 # How a missing column is named in the refusal: the Russian header the team uses.
 COLUMN_TITLES = {"month": "месяц", "group": "группа", "score": "оценка", "evaluations": "оценок"}
 MAX_EVALUATIONS = 1_000_000
+# While matching rows, the event loop gets a turn every this many rows.
+YIELD_EVERY = 500
 # A value quoted back in a refusal is cut to this length (a cell can hold a novel).
 SHOWN_VALUE = 60
 # The reply lists the bad rows that fit in this many characters; the count of the rest follows.
@@ -272,10 +274,9 @@ async def apply_results(
         for month in sorted({record.month for record in records}):
             replaced = await results_db.delete_month(session, month)
             rows = [record for record in records if record.month == month]
-            for record in rows:
-                record.imported_at = now
-                record.imported_by_id = importer.id if importer else None
-            session.add_all(rows)
+            await results_db.add_rows(
+                session, rows, imported_at=now, imported_by_id=importer.id if importer else None
+            )
             outcomes.append(MonthOutcome(month, len(rows), replaced))
             audit.record(
                 session,
@@ -290,19 +291,21 @@ async def apply_results(
 
 async def _match(
     session: AsyncSession, rows: list[ResultRow]
-) -> tuple[list[MonthlyResult], list[RowError]]:
+) -> tuple[list[results_db.NewResult], list[RowError]]:
     groups = {tables.normalize(g.name): g for g in await imports_db.working_groups(session)}
     people: dict[str, list[Employee]] = {}
     for person in await imports_db.managers_and_leads(session, active_only=False):
         people.setdefault(tables.normalize(person.full_name), []).append(person)
 
-    records: list[MonthlyResult] = []
+    records: list[results_db.NewResult] = []
     errors: list[RowError] = []
     seen: dict[tuple[date, int, int | None], int] = {}
     # The first line of a group's total row and of its per-manager rows, per month.
     totals: dict[tuple[date, int], int] = {}
     per_manager: dict[tuple[date, int], int] = {}
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
+        if number % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a file of thousands of rows: let other updates through
         row_errors: list[RowError] = []
         group = groups.get(tables.normalize(row.group))
         if group is None:
@@ -360,7 +363,7 @@ async def _match(
             continue
         same_kind.setdefault(month_group, row.line)
         records.append(
-            MonthlyResult(
+            results_db.NewResult(
                 month=row.month,
                 group_id=group.id,
                 manager_id=manager_id,
