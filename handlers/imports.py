@@ -41,7 +41,9 @@ router.message.filter(F.chat.type == "private")
 importers = Router(name=f"{__name__}.cs")
 importers.message.filter(RoleFilter(Role.CS))
 importers.callback_query.filter(RoleFilter(Role.CS))
+# Leads and managers are told who may import; a stranger gets the fallback's access hint.
 others = Router(name=f"{__name__}.others")
+others.message.filter(RoleFilter())
 
 # Telegram lets a bot download files up to 20 MB.
 MAX_FILE_MB = 20
@@ -192,7 +194,7 @@ async def open_import_dialog(
 
 @others.message(Command("import"))
 async def refuse_import(message: Message, texts: Texts) -> None:
-    """A lead, a manager or a stranger: told who may, not «unknown command»."""
+    """A lead or a manager: told who may, not just «not available»."""
     await message.answer(texts("import-refused"))
 
 

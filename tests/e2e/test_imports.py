@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.models import Case, MonthlyResult
 from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
-from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
+from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
 from tests.e2e.test_case_new import THINK, say
 
@@ -135,7 +135,9 @@ async def test_cs_imports_the_workbook_with_a_caption_and_again_publishes_nothin
     assert "ERROR" not in bot.log
 
 
-async def test_a_lead_cannot_import(emu: BotAPIEmulator, bot: BotProcess):
+async def test_a_lead_cannot_import_and_a_stranger_is_pointed_to_access(
+    emu: BotAPIEmulator, bot: BotProcess
+):
     reply = await say(emu, LEAD_ID, "/import")
     assert "только команда клиентского сервиса" in reply.text
     await asyncio.sleep(THINK)
@@ -143,3 +145,5 @@ async def test_a_lead_cannot_import(emu: BotAPIEmulator, bot: BotProcess):
     await emu.send_document(LEAD_ID, "итоги.csv", b"x", caption="/import")
     refused = await emu.wait_for_message(LEAD_ID, after=mark)
     assert "только команда клиентского сервиса" in refused.text
+    stranger = await say(emu, UNKNOWN_ID, "/import")
+    assert "нужен доступ" in stranger.text
