@@ -49,6 +49,10 @@ others.message.filter(RoleFilter())
 MAX_FILE_MB = 20
 MAX_FILE = MAX_FILE_MB * 1024 * 1024
 PROGRESS_EVERY = 1.5
+MIME_SUFFIXES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "text/csv": ".csv",
+}
 # The final edit waits this long after the previous one (one message a second per chat).
 MIN_GAP = 1.0
 
@@ -97,6 +101,8 @@ async def take_file(
 ) -> bool:
     """Import the file; True when the dialog is over (imported, or the sender may not)."""
     name = document.file_name or "file"
+    if tables.kind_of(name) is None and document.mime_type in MIME_SUFFIXES:
+        name += MIME_SUFFIXES[document.mime_type]  # a file sent without its extension
     if tables.kind_of(name) is None:
         await message.answer(texts("import-wrong-kind", name=name))
         return False

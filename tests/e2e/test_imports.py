@@ -48,6 +48,8 @@ async def test_cs_imports_results_after_a_bad_file(
     emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
 ):
     await say(emu, CS_ID, "/import", contains="Пришлите файл документом")
+    await say(emu, CS_ID, "/cancel", contains="Диалог закрыт")
+    await say(emu, CS_ID, "/import", contains="Пришлите файл документом")
     await say(emu, CS_ID, "вот итоги", contains="Пришлите файл документом: XLSX или CSV")
     await send_file(emu, "итоги.pdf", b"%PDF-1.4", "не XLSX и не CSV")
 
