@@ -27,6 +27,8 @@ def _seconds(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_seconds)]
+# DIGEST_CRON=off: no scheduled digest (CS posts it with /digest).
+DIGEST_OFF = "off"
 _SLOT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -112,6 +114,7 @@ class Settings(BaseSettings):
     # (minute hour day month weekday; a sixth, leading field of seconds is allowed). The
     # default fires at 10:00 on the weekdays among the 1st–3rd, the first of which is the
     # first working day; a month's digest is posted once, so the later ones stay silent.
+    # "off": no schedule, CS posts with /digest.
     digest_cron: str = "0 10 1-3 * mon-fri"
     digest_lowest: int = Field(default=3, ge=1, le=50)
     cs_digest_thread_id: int = 0
@@ -166,6 +169,8 @@ class Settings(BaseSettings):
     @field_validator("digest_cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
+        if value.strip().lower() == DIGEST_OFF:
+            return DIGEST_OFF
         cron_trigger(value, "UTC")  # raises ValueError naming what is wrong
         return value
 

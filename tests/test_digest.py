@@ -587,3 +587,21 @@ def test_the_first_run_of_a_month_follows_the_cron_in_the_timezone(settings: Set
         datetime(2026, 9, 30, 21, 0, tzinfo=UTC),
         datetime(2026, 10, 31, 21, 0, tzinfo=UTC),
     )
+
+
+def test_digest_cron_off_schedules_nothing(
+    database_url: str, sessions: async_sessionmaker[AsyncSession], texts: Texts
+):
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    scheduled = AsyncIOScheduler(timezone=MOSCOW)
+    digest.schedule_digest(scheduled, make_settings(database_url), sessions, texts)
+    assert {job.id for job in scheduled.get_jobs()} == {digest.JOB_ID, digest.CATCH_UP_JOB_ID}
+
+    off = AsyncIOScheduler(timezone=MOSCOW)
+    settings = make_settings(database_url, digest_cron=" OFF ")
+    assert settings.digest_cron == "off"
+    digest.schedule_digest(off, settings, sessions, texts)
+    assert off.get_jobs() == []
+    with pytest.raises(ValueError, match="5 or 6 fields"):
+        make_settings(database_url, digest_cron="0 10 1")

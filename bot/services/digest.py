@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services import digest_chart, meetings, months, notify, reminders
 from bot.services.errors import AlreadyDone, NotFound
 from bot.services.roles import require_role
-from bot.settings import Settings, cron_trigger
+from bot.settings import DIGEST_OFF, Settings, cron_trigger
 from bot.texts import Html, Texts, quote
 from db import audit
 from db import digest as digest_db
@@ -668,10 +668,13 @@ def schedule_digest(
     session_factory: async_sessionmaker[AsyncSession],
     texts: Texts,
 ) -> None:
-    """The cron job of `DIGEST_CRON` (in TIMEZONE), and the catch-up run at start.
+    """The cron job of `DIGEST_CRON` (in TIMEZONE), and the catch-up run at start; none
+    with `DIGEST_CRON=off`.
 
     `misfire_grace_time` lets a run that the event loop started late (a busy moment, the
     machine waking up) still happen; `coalesce` makes several missed runs one."""
+    if settings.digest_cron == DIGEST_OFF:
+        return
     kwargs = {"session_factory": session_factory, "settings": settings, "texts": texts}
     scheduler.add_job(
         post_scheduled,

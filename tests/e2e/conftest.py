@@ -61,6 +61,9 @@ def bot_env() -> dict[str, str]:
         "OUTBOX_POLL_INTERVAL": "0.2",
         "REMINDER_SWEEP_INTERVAL": "0.5",
         "OUTBOX_MAX_BACKOFF": "2",
+        # No scheduled digest unless a test asks for one: its catch-up run at start would
+        # post into the CS group of every test on the first days of a month.
+        "DIGEST_CRON": "off",
     }
 
 
