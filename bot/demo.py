@@ -11,11 +11,11 @@ import contextlib
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot.app import App, build_app
-from bot.services import access, cases, roster
+from bot.services import access, cases, months, roster
 from bot.settings import Settings
 from db.models import CaseCategory, CaseSource, CaseTab
 from emulator import BotAPIEmulator, StoredMessage
@@ -203,11 +203,98 @@ async def scene_request(world: DemoWorld) -> None:
     await emu.wait_for_message(ANDREY.telegram_id, contains="выполнен", after=mark, timeout=WAIT)
 
 
+# The demo's evaluation results: two months of five groups (the last one, Восток, has no lead).
+DEMO_SCORES = {
+    "Группа Север": ((84.5, 40), (86.0, 42)),
+    "Группа Юг": ((78.0, 36), (71.5, 38)),
+    "Группа Запад": ((88.0, 30), (89.5, 31)),
+    "Шоурум Центр": ((91.0, 25), (90.0, 27)),
+    "Группа Восток": ((80.0, 22), (82.0, 20)),
+}
+CHART_FILE = Path(tempfile.gettempdir()) / "cs-bot-demo-digest.png"
+
+
+def demo_results(last: date) -> bytes:
+    """The results file CS imports: the month before `last`, and `last`."""
+    lines = ["месяц,группа,оценка,оценок"]
+    for number, month in enumerate((months.previous(last), last)):
+        for group, figures in DEMO_SCORES.items():
+            score, evaluations = figures[number]
+            lines.append(f"{month:%Y-%m},{group},{score},{evaluations}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def next_working_day(today: date) -> date:
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+async def scene_results(world: DemoWorld) -> None:
+    """CS imports last month's results, previews the digest with its chart and publishes it;
+    the lead of the lowest group is invited and books a meeting; CS is told."""
+    emu, app = world.emu, world.app
+    today = cases.local_today(app.settings)
+    last = months.previous(today.replace(day=1))
+    await world.say(OLGA, "/import")
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    await emu.send_document(OLGA.telegram_id, "итоги.csv", demo_results(last))
+    await emu.wait_for_message(
+        OLGA.telegram_id, contains="Итоги загружены", after=mark, timeout=WAIT
+    )
+    mark = emu.mark()
+    await emu.send_text(OLGA.telegram_id, "/digest")
+    preview = await emu.wait_for_message(
+        OLGA.telegram_id, contains="Опубликовать", after=mark, timeout=WAIT
+    )
+    mark = emu.mark()
+    await world.press(OLGA, preview, "✅ Опубликовать")
+    await emu.wait_for_message(CS_CHAT_ID, contains="Рейтинг групп", after=mark, timeout=WAIT)
+    chart = next(m for m in emu.bot_messages(CS_CHAT_ID) if m.photo is not None)
+    CHART_FILE.write_bytes(chart.photo.content if chart.photo else b"")
+    invitation = await emu.wait_for_message(
+        ANDREY.telegram_id, contains="отмечены в итогах", after=mark, timeout=WAIT
+    )
+    mark = emu.mark()
+    await world.press(ANDREY, invitation, "Записаться на встречу")
+    calendar = await emu.wait_for_message(
+        ANDREY.telegram_id, contains="Запись на встречу", after=mark, timeout=WAIT
+    )
+    # The calendar's day buttons count days since 1970; tomorrow may be in the next month.
+    prefix, raw = _callback_data(calendar, f"[{today:%d}]").rsplit(":", 1)
+    offset = (next_working_day(today) - today).days * 86400
+    await asyncio.sleep(THINK)
+    query = await emu.send_callback(
+        ANDREY.telegram_id, ANDREY.telegram_id, calendar.message_id, f"{prefix}:{int(raw) + offset}"
+    )
+    await emu.wait_callback_answer(query, timeout=WAIT)
+    await emu.wait_for_edit(
+        ANDREY.telegram_id, calendar.message_id, contains="выберите время", timeout=WAIT
+    )
+    await world.step(ANDREY, calendar, "11:00", "шаг 3 из 3")
+    mark = emu.mark()
+    await world.step(ANDREY, calendar, "Записаться", "Вы записаны")
+    await emu.wait_for_message(
+        CS_CHAT_ID, contains="записался на встречу", after=mark, timeout=WAIT
+    )
+
+
+def _callback_data(message: StoredMessage, text: str) -> str:
+    for row in (message.reply_markup or {}).get("inline_keyboard", []):
+        for button in row:
+            if button.get("text") == text:
+                return str(button["callback_data"])
+    raise LookupError(f"no button {text!r}")
+
+
 SCENES: list[Callable[[DemoWorld], Awaitable[None]]] = [
     scene_access,
     scene_case,
     scene_appeal,
     scene_request,
+    scene_results,
 ]
 
 
@@ -224,6 +311,8 @@ def demo_settings(base_url: str, database_url: str) -> Settings:
         recheck_notice=timedelta(seconds=1),
         reminder_sweep_interval=timedelta(seconds=0.5),
         log_level="WARNING",
+        digest_cron="off",  # the demo posts its digest through /digest
+        digest_lowest=2,
     )
 
 
@@ -257,4 +346,5 @@ async def demo() -> int:
             await app.close()
             await emu.stop()
         print(emu.transcript())
+    print(f"\nДиаграмма итогов (PNG) / the digest chart: {CHART_FILE}")
     return 0
