@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from aiogram.types import Message
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput
 from aiogram_dialog.widgets.input.text import OnError
-from aiogram_dialog.widgets.kbd import Calendar, CalendarScope, CalendarUserConfig
+from aiogram_dialog.widgets.kbd import Button, Calendar, CalendarScope, CalendarUserConfig
 from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarDaysView,
     CalendarMonthView,
@@ -24,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.errors import Invalid, ServiceError
 from bot.texts import Texts
 from db.models import Employee
+
+log = logging.getLogger(__name__)
 
 
 class T(Text):
@@ -152,3 +156,25 @@ def wrong_text(fallback_key: str) -> OnError[Any]:
             await say_and_stay(message, manager, fallback_key)
 
     return on_error
+
+
+# --- leaving a dialog from one of its buttons ---------------------------------------------
+
+
+async def close_dialog(query: CallbackQuery, manager: DialogManager, text: str) -> None:
+    """Close the dialog first, so none of its buttons can be pressed twice (a second
+    «Опубликовать»), then replace its message with `text`. The edit is only the
+    confirmation: what the dialog did is already saved, so a failed edit is just logged."""
+    await manager.done()
+    if not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_text(text)
+    except TelegramAPIError as error:
+        log.warning("dialog message not replaced: %s", error)
+
+
+async def cancel_dialog(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """«Отмена» of a dialog: closed, nothing saved."""
+    texts: Texts = manager.middleware_data["texts"]
+    await close_dialog(query, manager, texts("cancelled"))

@@ -13,7 +13,6 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.enums import ContentType
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -23,7 +22,16 @@ from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInp
 from aiogram_dialog.widgets.kbd import Button, Group, Row, ScrollingGroup, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.dialog_widgets import T, checked, hint, say_and_stay, services_of, wrong_text
+from bot.dialog_widgets import (
+    T,
+    cancel_dialog,
+    checked,
+    close_dialog,
+    hint,
+    say_and_stay,
+    services_of,
+    wrong_text,
+)
 from bot.filters import RoleFilter
 from bot.services import analyses, cases
 from bot.services.errors import Forbidden, NotFound, ServiceError
@@ -40,6 +48,10 @@ router.callback_query.filter(RoleFilter(Role.CS))
 MAX_QUERY = 100
 SHOWN_NAME = 40
 FILE_TYPES = [ContentType.AUDIO, ContentType.VOICE, ContentType.DOCUMENT]
+
+
+_close = close_dialog
+_cancel = cancel_dialog
 
 
 class CallAnalysisSG(StatesGroup):
@@ -83,22 +95,6 @@ def _back(previous: State) -> Any:
 
 async def _mark_reviewing(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
     manager.dialog_data["reviewing"] = True
-
-
-async def _close(query: CallbackQuery, manager: DialogManager, text: str) -> None:
-    """Close the dialog first (no second «Опубликовать»), then replace its message."""
-    await manager.done()
-    if not isinstance(query.message, Message):
-        return
-    try:
-        await query.message.edit_text(text)
-    except TelegramAPIError as error:
-        log.warning("dialog message not replaced: %s", error)
-
-
-async def _cancel(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    _, _, texts = services_of(manager)
-    await _close(query, manager, texts("cancelled"))
 
 
 def _navigation(previous: State | None) -> Row:

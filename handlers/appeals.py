@@ -22,7 +22,16 @@ from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, Select, Swit
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dialog_widgets import T, checked, hint, say_and_stay, services_of, wrong_text
+from bot.dialog_widgets import (
+    T,
+    cancel_dialog,
+    checked,
+    close_dialog,
+    hint,
+    say_and_stay,
+    services_of,
+    wrong_text,
+)
 from bot.filters import RoleFilter
 from bot.services import appeals
 from bot.services.errors import Invalid, ServiceError
@@ -46,6 +55,10 @@ router.include_routers(filing, deciding)
 
 FILE_TYPES = [ContentType.PHOTO, ContentType.DOCUMENT, ContentType.AUDIO, ContentType.VOICE]
 SHOWN_REASON = 2000
+
+
+_close = close_dialog
+_cancel = cancel_dialog
 
 
 class AppealSG(StatesGroup):
@@ -114,21 +127,6 @@ async def _next(manager: DialogManager, state: State) -> None:
 
 async def _mark_reviewing(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
     manager.dialog_data["reviewing"] = True
-
-
-async def _close(query: CallbackQuery, manager: DialogManager, text: str) -> None:
-    """Close the dialog first (no second «Отправить»), then replace its message with `text`."""
-    await manager.done()
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text)
-        except Exception as error:  # the confirmation only: the appeal is already saved
-            log.warning("dialog message not replaced: %s", error)
-
-
-async def _cancel(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    _, _, texts = services_of(manager)
-    await _close(query, manager, texts("cancelled"))
 
 
 def _navigation() -> Row:

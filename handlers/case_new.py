@@ -15,7 +15,6 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ContentType
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -33,7 +32,17 @@ from aiogram_dialog.widgets.kbd import (
 )
 from aiogram_dialog.widgets.text import Format
 
-from bot.dialog_widgets import RuCalendar, T, checked, hint, say_and_stay, services_of, wrong_text
+from bot.dialog_widgets import (
+    RuCalendar,
+    T,
+    cancel_dialog,
+    checked,
+    close_dialog,
+    hint,
+    say_and_stay,
+    services_of,
+    wrong_text,
+)
 from bot.filters import RoleFilter
 from bot.services import cases
 from bot.services.errors import Forbidden, Invalid, NotFound, ServiceError
@@ -56,6 +65,10 @@ MAX_QUERY = 100
 SHOWN_NAME = 40
 SHOWN_LINK = 300
 FILE_TYPES = [ContentType.PHOTO, ContentType.DOCUMENT, ContentType.AUDIO, ContentType.VOICE]
+
+
+_close = close_dialog
+_cancel = cancel_dialog
 
 
 class CaseNewSG(StatesGroup):
@@ -93,26 +106,6 @@ def _back(previous: State) -> Any:
 
 async def _mark_reviewing(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
     manager.dialog_data["reviewing"] = True
-
-
-async def _close(query: CallbackQuery, manager: DialogManager, text: str) -> None:
-    """Close the dialog, then replace its message with `text` (no buttons left to press).
-
-    Closed first: once a case is registered, a failed edit must not leave the review open
-    for a second «Опубликовать»; the edit is only the confirmation.
-    """
-    await manager.done()
-    if not isinstance(query.message, Message):
-        return
-    try:
-        await query.message.edit_text(text)
-    except TelegramAPIError as error:
-        log.warning("dialog message not replaced: %s", error)
-
-
-async def _cancel(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    _, _, texts = services_of(manager)
-    await _close(query, manager, texts("cancelled"))
 
 
 def _navigation(previous: State | None) -> Row:

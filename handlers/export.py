@@ -22,7 +22,7 @@ from aiogram_dialog.widgets.input import ManagedTextInput, TextInput
 from aiogram_dialog.widgets.kbd import Button, Group, ManagedCalendar, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.dialog_widgets import RuCalendar, T, checked, hint, services_of, wrong_text
+from bot.dialog_widgets import RuCalendar, T, cancel_dialog, checked, hint, services_of, wrong_text
 from bot.filters import RoleFilter
 from bot.services import export
 from bot.services.errors import Forbidden, Invalid, ServiceError
@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 router = Router(name=__name__)
 router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
 router.callback_query.filter(RoleFilter(Role.CS))
+
+
+_cancel = cancel_dialog
 
 
 class ExportSG(StatesGroup):
@@ -131,16 +134,6 @@ async def _typed(
     period: tuple[date, date],
 ) -> None:
     await _send(manager, message, None, *period)
-
-
-async def _cancel(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    _, _, texts = services_of(manager)
-    await manager.done()
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(texts("cancelled"))
-        except TelegramAPIError as error:
-            log.warning("dialog message not replaced: %s", error)
 
 
 # --- the windows --------------------------------------------------------------------------

@@ -19,14 +19,14 @@ from aiogram.enums import ContentType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Document, Message
+from aiogram.types import Document, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dialog_widgets import T, hint, services_of
+from bot.dialog_widgets import T, cancel_dialog, hint, services_of
 from bot.filters import RoleFilter
 from bot.services import results_import, tables, workbook_import
 from bot.services.errors import Forbidden, ServiceError
@@ -55,6 +55,9 @@ MIME_SUFFIXES = {
 }
 # The final edit waits this long after the previous one (one message a second per chat).
 MIN_GAP = 1.0
+
+
+_cancel = cancel_dialog
 
 
 class ImportSG(StatesGroup):
@@ -224,16 +227,6 @@ async def _file_received(message: Message, widget: MessageInput, manager: Dialog
     else:
         # The reply above says what is wrong and how to go on; the step stays.
         manager.show_mode = ShowMode.NO_UPDATE
-
-
-async def _cancel(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    _, _, texts = services_of(manager)
-    await manager.done()
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(texts("cancelled"))
-        except TelegramAPIError as error:
-            log.warning("dialog message not replaced: %s", error)
 
 
 async def _prompt(dialog_manager: DialogManager, **_kwargs: object) -> dict[str, object]:

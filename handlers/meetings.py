@@ -13,16 +13,15 @@ from datetime import date, datetime, time
 from typing import Any
 
 from aiogram import Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 from aiogram_dialog import ChatEvent, Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Group, ManagedCalendar, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import MeetingButton
-from bot.dialog_widgets import RuCalendar, T, hint, services_of
+from bot.dialog_widgets import RuCalendar, T, close_dialog, hint, services_of
 from bot.services import meetings
 from bot.services.errors import Invalid, ServiceError
 from bot.settings import Settings
@@ -31,6 +30,9 @@ from db.models import Employee, MeetingInvite, MeetingState
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
+
+
+_close = close_dialog
 
 
 class MeetingSG(StatesGroup):
@@ -86,17 +88,6 @@ async def _invite(manager: DialogManager) -> MeetingInvite | None:
         return await meetings.check_invite(session, employee, _invite_id(manager))
     except ServiceError:
         return None
-
-
-async def _close(event: CallbackQuery, manager: DialogManager, text: str) -> None:
-    """Close the dialog first (no second «Записаться»), then replace its message."""
-    await manager.done()
-    if not isinstance(event.message, Message):
-        return
-    try:
-        await event.message.edit_text(text)
-    except TelegramAPIError as error:
-        log.warning("dialog message not replaced: %s", error)
 
 
 async def _refuse_and_close(

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -34,7 +33,17 @@ from aiogram_dialog.widgets.kbd import (
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dialog_widgets import RuCalendar, T, checked, hint, say_and_stay, services_of, wrong_text
+from bot.dialog_widgets import (
+    RuCalendar,
+    T,
+    cancel_dialog,
+    checked,
+    close_dialog,
+    hint,
+    say_and_stay,
+    services_of,
+    wrong_text,
+)
 from bot.filters import RoleFilter
 from bot.services import requests
 from bot.services.errors import Forbidden, Invalid, ServiceError
@@ -47,6 +56,10 @@ log = logging.getLogger(__name__)
 router = Router(name=__name__)
 router.message.filter(RoleFilter(), F.chat.type == "private")
 router.callback_query.filter(RoleFilter())
+
+
+_close = close_dialog
+_cancel = cancel_dialog
 
 
 class RequestSG(StatesGroup):
@@ -137,22 +150,6 @@ def _kind(manager: DialogManager) -> RequestKind | None:
 async def _next(manager: DialogManager, state: State) -> None:
     """On to `state`, or back to the review if the step was opened by «Изменить»."""
     await manager.switch_to(RequestSG.review if manager.dialog_data.get("reviewing") else state)
-
-
-async def _close(query: CallbackQuery, manager: DialogManager, text: str) -> None:
-    """Close the dialog first (nothing can be sent twice), then replace its message."""
-    await manager.done()
-    if not isinstance(query.message, Message):
-        return
-    try:
-        await query.message.edit_text(text)
-    except TelegramAPIError as error:
-        log.warning("dialog message not replaced: %s", error)
-
-
-async def _cancel(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    _, _, texts = services_of(manager)
-    await _close(query, manager, texts("cancelled"))
 
 
 CANCEL = Button(T("btn-cancel"), id="cancel", on_click=_cancel)
