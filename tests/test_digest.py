@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import digest, digest_chart, roster
+from bot.services import digest, digest_chart, results, roster
 from bot.services.errors import AlreadyDone, Forbidden, NotFound
 from bot.settings import Settings
 from bot.texts import Texts
@@ -291,7 +291,7 @@ async def test_the_text_shows_the_figures_and_mentions_the_flagged_leads(
     assert f"Общая оценка: <b>{overall:.1f} %</b>".replace(".", ",") in text
     assert "сентябрь 2026" in text
     first = found.groups[0]
-    assert f"1. {first.name} — {digest.percent(first.score)}" in text.replace("&amp;", "&")
+    assert f"1. {first.name} — {results.percent(first.score)}" in text.replace("&amp;", "&")
     assert "Группа Запад — " in text
     assert "(—)" in text
     # The flagged leads: mentioned by id, names escaped; a lead without Telegram by name.
@@ -310,11 +310,11 @@ async def test_the_text_shows_the_figures_and_mentions_the_flagged_leads(
 
 
 def test_points_and_percent_are_shown_the_russian_way():
-    assert digest.percent(87.44) == "87,4 %"
-    assert digest.points(1.26) == "+1,3 п.п."
-    assert digest.points(-0.5) == "−0,5 п.п."
-    assert digest.points(0.01) == "±0,0 п.п."
-    assert digest.points(None) == "—"
+    assert results.percent(87.44) == "87,4 %"
+    assert results.points(1.26) == "+1,3 п.п."
+    assert results.points(-0.5) == "−0,5 п.п."
+    assert results.points(0.01) == "±0,0 п.п."
+    assert results.points(None) == "—"
 
 
 def test_long_digests_are_split_on_line_boundaries_into_valid_messages(texts: Texts):
@@ -352,7 +352,7 @@ def test_long_digests_are_split_on_line_boundaries_into_valid_messages(texts: Te
         assert part == part.strip()
     joined = "\n".join(parts)
     for line in groups:
-        assert f"— {digest.percent(line.score)}" in joined
+        assert f"— {results.percent(line.score)}" in joined
         assert f"\n{line.rank}. Группа" in "\n" + joined
     assert joined.count('<a href="tg://user?id=5000">') == 90  # none lost in the cut
     assert parts[-1].endswith(texts("digest-preview-note"))

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import digest_chart, meetings, months, notify, reminders
 from bot.services.errors import AlreadyDone, NotFound
+from bot.services.results import percent, points
 from bot.services.roles import require_role
 from bot.settings import DIGEST_OFF, Settings, cron_trigger
 from bot.texts import Html, Texts, quote
@@ -190,21 +191,6 @@ async def compute(session: AsyncSession, month: date, *, settings: Settings) -> 
 
 
 # --- the texts ------------------------------------------------------------------------------
-
-
-def percent(value: float) -> str:
-    """87,4 %"""
-    return f"{value:.1f} %".replace(".", ",")
-
-
-def points(value: float | None) -> str:
-    """+1,2 п.п. / −0,5 п.п. / ±0,0 п.п.; «—» without a month to compare with."""
-    if value is None:
-        return "—"
-    shown = f"{abs(value):.1f}".replace(".", ",")
-    if shown == "0,0":
-        return f"±{shown} п.п."
-    return f"{'+' if value > 0 else '−'}{shown} п.п."
 
 
 def mention(lead: Lead) -> Html:

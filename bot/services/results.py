@@ -38,12 +38,13 @@ def percent(value: float) -> str:
 
 
 def points(delta: float | None) -> str:
-    """A change in percentage points: «+2,1 п.п.», «−0,4 п.п.», «0,0 п.п.»; «—» if none."""
+    """A change in percentage points: «+2,1 п.п.», «−0,4 п.п.», «±0,0 п.п.»; «—» if none.
+    The digest shows its figures with these too."""
     if delta is None:
         return "—"
     shown = round(delta, 1)
     if shown == 0:
-        return "0,0 п.п."
+        return "±0,0 п.п."
     sign = "+" if shown > 0 else "−"
     return f"{sign}{abs(shown):.1f}".replace(".", ",") + " п.п."
 
