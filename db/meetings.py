@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MeetingInvite, MeetingState
+from db.models import Employee, MeetingInvite, MeetingState, Role, WorkingGroup, employee_groups
 
 
 async def by_id(session: AsyncSession, invite_id: int) -> MeetingInvite | None:
@@ -21,6 +21,28 @@ async def of_lead(session: AsyncSession, month: date, lead_id: int) -> MeetingIn
         select(MeetingInvite).where(MeetingInvite.month == month, MeetingInvite.lead_id == lead_id)
     )
     return result.scalar_one_or_none()
+
+
+async def leads_of_groups(
+    session: AsyncSession, group_ids: Sequence[int]
+) -> list[tuple[Employee, str]]:
+    """The active leads of `group_ids` with the name of each group they lead, in one query
+    (a lead of two of the groups comes twice), in the order of `group_ids`."""
+    if not group_ids:
+        return []
+    query = (
+        select(Employee, WorkingGroup.id, WorkingGroup.name)
+        .join(employee_groups, employee_groups.c.employee_id == Employee.id)
+        .join(WorkingGroup, WorkingGroup.id == employee_groups.c.group_id)
+        .where(
+            WorkingGroup.id.in_(list(group_ids)),
+            Employee.role == Role.LEAD,
+            Employee.active.is_(True),
+        )
+    )
+    order = {group_id: index for index, group_id in enumerate(dict.fromkeys(group_ids))}
+    rows = sorted(await session.execute(query), key=lambda row: (order[row[1]], row[0].id))
+    return [(lead, str(name)) for lead, _, name in rows]
 
 
 async def of_month(session: AsyncSession, month: date) -> Sequence[MeetingInvite]:

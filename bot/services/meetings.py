@@ -29,11 +29,10 @@ from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.settings import Settings
 from bot.texts import Texts
 from db import audit
-from db import cases as cases_db
 from db import employees as employees_db
 from db import meetings as meetings_db
 from db.engine import write_transaction
-from db.models import Employee, MeetingInvite, MeetingState, Role, WorkingGroup
+from db.models import Employee, MeetingInvite, MeetingState, Role
 
 # The reminder kind of an invitation not booked yet.
 NOT_BOOKED = "meeting_not_booked"
@@ -66,19 +65,19 @@ async def invite_leads(
     leads, new and kept, in the order of the leads' names.
     """
     month = months.first_day(month)
+    # Two queries and one flush for any number of leads: the digest may flag all groups,
+    # and this runs inside its write transaction (holding SQLite's write lock).
     flagged: dict[int, tuple[Employee, list[str]]] = {}
-    for group_id in dict.fromkeys(group_ids):
-        group = await session.get(WorkingGroup, group_id)
-        if group is None:
-            continue
-        for lead in await cases_db.leads_of_group(session, group_id):
-            names = flagged.setdefault(lead.id, (lead, []))[1]
-            if group.name not in names:
-                names.append(group.name)
+    for lead, group_name in await meetings_db.leads_of_groups(session, group_ids):
+        names = flagged.setdefault(lead.id, (lead, []))[1]
+        if group_name not in names:
+            names.append(group_name)
+    existing = {invite.lead_id: invite for invite in await meetings_db.of_month(session, month)}
     now = datetime.now(UTC)
     invites: list[MeetingInvite] = []
+    created: list[MeetingInvite] = []
     for lead, names in sorted(flagged.values(), key=lambda item: (item[0].full_name, item[0].id)):
-        invite = await meetings_db.of_lead(session, month, lead.id)
+        invite = existing.get(lead.id)
         if invite is not None:
             merged = list(invite.groups) + [name for name in names if name not in invite.groups]
             if merged != list(invite.groups):
@@ -93,8 +92,11 @@ async def invite_leads(
             state=MeetingState.INVITED,
             invited_at=now,
         )
-        session.add(invite)
-        await session.flush()
+        created.append(invite)
+        invites.append(invite)
+    session.add_all(created)
+    await session.flush()
+    for invite in created:
         audit.record(
             session,
             actor_id=None,
@@ -102,18 +104,17 @@ async def invite_leads(
             entity_id=invite.id,
             action="invite",
             to_state=MeetingState.INVITED,
-            comment=", ".join(names),
+            comment=", ".join(invite.groups),
         )
-        if lead.telegram_id is not None:
+        if invite.lead.telegram_id is not None:
             notify.send_message(
                 session,
-                lead.telegram_id,
+                invite.lead.telegram_id,
                 invitation_text(texts, invite),
                 keyboard=book_keyboard(texts, invite.id),
                 subject=f"{subject(invite.id)}:invite",
             )
         _schedule_reminders(session, invite, settings)
-        invites.append(invite)
     return invites
 
 
