@@ -37,6 +37,7 @@ bench: $(STAMP)  ## benchmarks: print their figures, assert nothing
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.outbox
 	$(BIN)/python -m bench.digest
+	$(BIN)/python -m bench.imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
