@@ -39,7 +39,7 @@ router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
 
 
 def _keyboard(month: date, *, posted: bool, texts: Texts) -> InlineKeyboardMarkup:
-    code = month.year * 100 + month.month
+    code = months.code(month)
     close = InlineKeyboardButton(
         text=texts("digest-btn-close" if posted else "btn-cancel"),
         callback_data=DigestButton(act=DigestAct.CLOSE, month=code).pack(),
@@ -51,13 +51,6 @@ def _keyboard(month: date, *, posted: bool, texts: Texts) -> InlineKeyboardMarku
         callback_data=DigestButton(act=DigestAct.PUBLISH, month=code).pack(),
     )
     return InlineKeyboardMarkup(inline_keyboard=[[publish, close]])
-
-
-def _month_of(code: int) -> date | None:
-    try:
-        return date(code // 100, code % 100, 1)
-    except ValueError:
-        return None
 
 
 @router.message(Command("digest"))
@@ -107,7 +100,7 @@ async def publish_digest(
     settings: Settings,
     texts: Texts,
 ) -> None:
-    month = _month_of(callback_data.month)
+    month = months.from_code(callback_data.month)
     if month is None:
         await query.answer(texts("error-stale-button"), show_alert=True)
         return

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ResultsPage
 from bot.filters import RoleFilter
-from bot.services import results
+from bot.services import months, results
 from bot.services.errors import ServiceError
 from bot.texts import Texts
 from db.models import Employee
@@ -45,7 +45,7 @@ async def turn_results(
     employee: Employee,
     texts: Texts,
 ) -> None:
-    month = results.month_of_code(callback_data.month)
+    month = months.from_code(callback_data.month)
     if month is None or not isinstance(query.message, Message):
         await query.answer(texts("results-month-gone"), show_alert=True)
         return

@@ -26,6 +26,19 @@ def following(month: date) -> date:
     return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
 
 
+def code(month: date) -> int:
+    """The month as a button or an audit record carries it: 202610."""
+    return month.year * 100 + month.month
+
+
+def from_code(value: int) -> date | None:
+    """The month of `code`, or None for a number that is not one (a forged button)."""
+    year, number = divmod(value, 100)
+    if not 2000 <= year <= 2100 or not 1 <= number <= 12:
+        return None
+    return date(year, number, 1)
+
+
 def parse_month(value: object) -> date:
     """A month as a spreadsheet holds it: `2026-10`, `10.2026`, a date or a datetime (its
     month), `01.10.2026`. Raises Invalid("month-error", value=...) otherwise."""

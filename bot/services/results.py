@@ -49,18 +49,6 @@ def points(delta: float | None) -> str:
     return f"{sign}{abs(shown):.1f}".replace(".", ",") + " п.п."
 
 
-def month_code(month: date) -> int:
-    """The month as a button carries it: 202610."""
-    return month.year * 100 + month.month
-
-
-def month_of_code(code: int) -> date | None:
-    year, number = divmod(code, 100)
-    if not 2000 <= year <= 2100 or not 1 <= number <= 12:
-        return None
-    return date(year, number, 1)
-
-
 # --- what the viewer sees ---------------------------------------------------------------------
 
 
@@ -256,7 +244,7 @@ def keyboard(
     result: ResultsView, page: int, page_count: int, texts: Texts
 ) -> InlineKeyboardMarkup | None:
     """◀ ▶ between pages, then the months before and after (only where they exist)."""
-    code = month_code(result.month)
+    code = months.code(result.month)
     rows: list[list[InlineKeyboardButton]] = []
     if page_count > 1:
         paging: list[InlineKeyboardButton] = []
@@ -280,14 +268,14 @@ def keyboard(
         around.append(
             InlineKeyboardButton(
                 text=texts("results-btn-previous"),
-                callback_data=ResultsPage(month=month_code(result.previous), page=0).pack(),
+                callback_data=ResultsPage(month=months.code(result.previous), page=0).pack(),
             )
         )
     if result.following is not None:
         around.append(
             InlineKeyboardButton(
                 text=texts("results-btn-next"),
-                callback_data=ResultsPage(month=month_code(result.following), page=0).pack(),
+                callback_data=ResultsPage(month=months.code(result.following), page=0).pack(),
             )
         )
     if around:

@@ -282,7 +282,7 @@ async def apply_results(
                 session,
                 actor_id=importer.id if importer else None,
                 entity="monthly_results",
-                entity_id=month.year * 100 + month.month,
+                entity_id=months.code(month),
                 action="reimport" if replaced else "import",
                 comment=f"{len(rows)} rows" + (f", replaced {replaced}" if replaced else ""),
             )
