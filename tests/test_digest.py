@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import digest, digest_chart, results, roster
+from bot.services import digest, digest_chart, months, results, roster
 from bot.services.errors import AlreadyDone, Forbidden, NotFound
 from bot.settings import Settings
 from bot.texts import Texts
@@ -582,7 +582,7 @@ def test_the_first_run_of_a_month_follows_the_cron_in_the_timezone(settings: Set
     assert first == local(2026, 11, 2, 10, 0)
     assert digest.first_run_of_month(trigger, local(2026, 10, 5, 0, 0)) == local(2026, 10, 1, 10)
     assert digest.due_month(local(2026, 1, 2, 10, 0)) == date(2025, 12, 1)
-    start, end = digest.month_bounds(OCT, MOSCOW)
+    start, end = months.month_bounds(OCT, MOSCOW)
     assert (start, end) == (
         datetime(2026, 9, 30, 21, 0, tzinfo=UTC),
         datetime(2026, 10, 31, 21, 0, tzinfo=UTC),

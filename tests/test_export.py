@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import CaseAct
-from bot.services import cases, export, roster
+from bot.services import cases, export, months, roster
 from bot.services.errors import Forbidden, Invalid
 from bot.settings import Settings
 from bot.texts import Texts
@@ -456,7 +456,7 @@ def test_periods() -> None:
     with pytest.raises(Invalid) as refused:
         export.parse_period("31.10.2026–01.10.2026")
     assert refused.value.key == "export-error-order"
-    assert export.utc_bounds(*OCTOBER, MOSCOW) == (FIRST_IN, AFTER)
+    assert months.utc_bounds(*OCTOBER, MOSCOW) == (FIRST_IN, AFTER)
 
 
 async def test_all_time_starts_at_the_earliest_record(
@@ -467,4 +467,4 @@ async def test_all_time_starts_at_the_earliest_record(
     async with sessions() as session:
         start, end = await export.resolve(session, export.Preset.ALL_TIME, settings)
     assert start == date(2026, 9, 1)  # the September results
-    assert end == export.local_today(settings)
+    assert end == cases.local_today(settings)

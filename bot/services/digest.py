@@ -26,7 +26,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -127,14 +127,6 @@ def flagged(lowest: Sequence[GroupLine], repeated: Sequence[RepeatedGroup]) -> l
     return list(dict.fromkeys(ids))
 
 
-def month_bounds(month: date, tz: tzinfo) -> tuple[datetime, datetime]:
-    """[start, end) of the local calendar month, in UTC."""
-    start = datetime(month.year, month.month, 1, tzinfo=tz)
-    end_month = months.following(month)
-    end = datetime(end_month.year, end_month.month, 1, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 async def compute(session: AsyncSession, month: date, *, settings: Settings) -> Digest | None:
     """The digest of `month` (its first day); None if the month has no results."""
     overall = await results_db.overall_score(session, month)
@@ -162,7 +154,7 @@ async def compute(session: AsyncSession, month: date, *, settings: Settings) -> 
         for rank, row in enumerate(scores, start=1)
     )
     lowest = tuple(reversed(groups[-settings.digest_lowest :]))
-    start, end = month_bounds(month, settings.tz)
+    start, end = months.month_bounds(month, settings.tz)
     repeated = tuple(await digest_db.repeated_by_group(session, start, end))
     appeals = await digest_db.appeals_decided(session, start, end)
     found = await digest_db.leads_of_groups(session, flagged(lowest, repeated))

@@ -20,7 +20,7 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import appeals, months
+from bot.services import appeals, cases, months
 from bot.services import requests as requests_service
 from bot.services.errors import Invalid
 from bot.services.roles import require_role
@@ -214,32 +214,24 @@ def check_can_export(actor: Employee | None) -> Employee:
     return require_role(actor, Role.CS, key="export-forbidden")
 
 
-def local_today(settings: Settings) -> date:
-    return datetime.now(settings.tz).date()
-
-
-def _month_end(month: date) -> date:
-    return months.following(month) - timedelta(days=1)
-
-
 def preset_period(preset: Preset, today: date) -> tuple[date, date]:
     """The days a button means, counted from `today` (local). «Всё время» is resolved by
     `resolve`, which knows the earliest record."""
     this_month = months.first_day(today)
     if preset == Preset.THIS_MONTH:
-        return this_month, _month_end(this_month)
+        return this_month, months.last_day(this_month)
     if preset == Preset.LAST_MONTH:
         last = months.previous(this_month)
-        return last, _month_end(last)
+        return last, months.last_day(last)
     if preset == Preset.LAST_3_MONTHS:
-        return months.previous(months.previous(this_month)), _month_end(this_month)
+        return months.previous(months.previous(this_month)), months.last_day(this_month)
     if preset == Preset.THIS_YEAR:
         return date(today.year, 1, 1), today
     return today, today
 
 
 async def resolve(session: AsyncSession, preset: Preset, settings: Settings) -> tuple[date, date]:
-    today = local_today(settings)
+    today = cases.local_today(settings)
     if preset != Preset.ALL_TIME:
         return preset_period(preset, today)
     created, month = await export_db.earliest(session)
@@ -267,14 +259,6 @@ def parse_period(text: str) -> tuple[date, date]:
     except ValueError:
         raise Invalid("export-error-period") from None
     return check_period(start, end)
-
-
-def utc_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
-    """[start 00:00, end + 1 day 00:00) in `tz`, as UTC."""
-    return (
-        datetime.combine(start, time(), tzinfo=tz).astimezone(UTC),
-        datetime.combine(end + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC),
-    )
 
 
 def file_name(start: date, end: date) -> str:
@@ -321,7 +305,7 @@ async def build(
     """The workbook of the period [start, end] (local days)."""
     check_can_export(actor)
     check_period(start, end)
-    since, until = utc_bounds(start, end, settings.tz)
+    since, until = months.utc_bounds(start, end, settings.tz)
     local = _local(settings.tz)
     case_rows = await export_db.cases(session, since, until)
     history_rows = await export_db.case_history(session, since, until)

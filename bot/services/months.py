@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.services.errors import Invalid
 from bot.texts import Texts
@@ -24,6 +24,24 @@ def previous(month: date) -> date:
 
 def following(month: date) -> date:
     return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
+
+
+def last_day(month: date) -> date:
+    return following(month) - timedelta(days=1)
+
+
+def utc_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The days `start`..`end` (local, both included) as [start 00:00, end + 1 day 00:00)
+    in `tz`, in UTC: what the queries compare stored times with."""
+    return (
+        datetime.combine(start, time(), tzinfo=tz).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC),
+    )
+
+
+def month_bounds(month: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """[start, end) of the local calendar month, in UTC."""
+    return utc_bounds(month, last_day(month), tz)
 
 
 def code(month: date) -> int:
