@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,19 +29,23 @@ async def earlier_same_error(
     manager_id: int,
     category: CaseCategory,
     tab: CaseTab,
-    since: datetime,
+    since: date,
+    until: date,
 ) -> Case | None:
-    """The latest case of the same manager, category and tab since `since` (not withdrawn)."""
+    """The latest case of the same manager, category and tab whose incident happened in
+    [since, until] (not withdrawn). Incident dates, not registration times: a workbook of
+    old rows imported at once must not make every row a repeat of the others."""
     result = await session.execute(
         select(Case)
         .where(
             Case.manager_id == manager_id,
             Case.category == category,
             Case.tab == tab,
-            Case.created_at >= since,
+            Case.incident_date >= since,
+            Case.incident_date <= until,
             Case.state != CaseState.WITHDRAWN,
         )
-        .order_by(Case.created_at.desc(), Case.id.desc())
+        .order_by(Case.incident_date.desc(), Case.id.desc())
         .limit(1)
     )
     return result.scalar_one_or_none()

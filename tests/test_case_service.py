@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -110,6 +110,7 @@ async def register(
     tab: CaseTab = CaseTab.CASES,
     manager: int | None = None,
     summary: str = SUMMARY,
+    incident: date | None = None,
 ) -> Case:
     async with sessions() as session:
         return await cases.register(
@@ -120,7 +121,7 @@ async def register(
                 tab=tab,
                 category=category,
                 source=CaseSource.CALL,
-                incident_date=cases.local_today(settings) - timedelta(days=1),
+                incident_date=incident or cases.local_today(settings) - timedelta(days=1),
                 summary=summary,
             ),
             settings=settings,
@@ -358,14 +359,16 @@ async def test_a_second_case_within_the_window_is_repeated_another_tab_or_an_old
     other_manager = await register(sessions, world, settings, texts, manager=world.other_manager)
     assert other_manager.repeated is False
 
-    # Move the earlier cases of this manager, category and tab out of the window.
+    # Move the incidents of the earlier cases of this manager, category and tab out of the
+    # window (it counts incident dates: the new one is yesterday's).
     window = settings.repeat_window
     assert window == timedelta(days=60)
+    yesterday = cases.local_today(settings) - timedelta(days=1)
     async with sessions() as session, write_transaction(session):
         await session.execute(
             update(Case)
             .where(Case.id.in_([first.id, second.id, third.id]))
-            .values(created_at=datetime.now(UTC) - window - timedelta(days=1))
+            .values(incident_date=yesterday - window - timedelta(days=1))
         )
     old_ones_only = await register(sessions, world, settings, texts)
     assert old_ones_only.repeated is False
@@ -374,13 +377,24 @@ async def test_a_second_case_within_the_window_is_repeated_another_tab_or_an_old
     # Just inside the window still counts.
     async with sessions() as session, write_transaction(session):
         await session.execute(
-            update(Case)
-            .where(Case.id == old_ones_only.id)
-            .values(created_at=datetime.now(UTC) - window + timedelta(hours=1))
+            update(Case).where(Case.id == old_ones_only.id).values(incident_date=yesterday - window)
         )
     inside = await register(sessions, world, settings, texts)
     assert inside.repeated is True
     assert inside.repeat_of_id == old_ones_only.id
+
+
+async def test_the_window_counts_incident_dates_not_when_cases_were_registered(
+    sessions: async_sessionmaker[AsyncSession], world: World, settings: Settings, texts: Texts
+) -> None:
+    """Old rows of a workbook are registered at once: only incidents close together repeat."""
+    today = cases.local_today(settings)
+    spring = await register(sessions, world, settings, texts, incident=today - timedelta(days=200))
+    summer = await register(sessions, world, settings, texts, incident=today - timedelta(days=100))
+    assert (spring.repeated, summer.repeated) == (False, False)
+    close = await register(sessions, world, settings, texts, incident=today - timedelta(days=90))
+    assert close.repeated is True
+    assert close.repeat_of_id == summer.id
 
 
 async def test_a_withdrawn_case_does_not_make_the_next_one_repeated(

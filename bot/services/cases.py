@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -231,7 +231,8 @@ async def register_in_transaction(
         manager_id=manager.id,
         category=draft.category,
         tab=draft.tab,
-        since=now - settings.repeat_window,
+        since=draft.incident_date - timedelta(days=settings.repeat_window.days),
+        until=draft.incident_date,
     )
     case = Case(
         tab=draft.tab,
