@@ -2,7 +2,11 @@
 with repeated errors, and the record of what was posted.
 
 Every figure is an SQL aggregation (GROUP BY / COUNT); nothing loads the month's rows.
-Months are given as UTC bounds [start, end): the caller turns the local month into them.
+Cases belong to the month of their incident (`incident_date`, a local date: the days
+`first`..`last`), not of their registration: the team's workbook brings in old rows at once,
+and a case registered on the 2nd about the 30th belongs to the month it happened in.
+Appeals belong to the month they were decided in, given as UTC bounds [start, end): the
+caller turns the local month into them.
 """
 
 from __future__ import annotations
@@ -45,12 +49,13 @@ class RepeatedGroup:
 
 
 async def cases_by_category(
-    session: AsyncSession, start: datetime, end: datetime
+    session: AsyncSession, first: date, last: date
 ) -> dict[CaseCategory, int]:
-    """Cases created in [start, end), per category (every category, 0 if none)."""
+    """Cases with incidents on the days first..last, per category (every category, 0 if
+    none)."""
     query = (
         select(Case.category, func.count(Case.id))
-        .where(Case.created_at >= start, Case.created_at < end)
+        .where(Case.incident_date >= first, Case.incident_date <= last)
         .group_by(Case.category)
     )
     counts = {category: 0 for category in CaseCategory}
@@ -59,11 +64,11 @@ async def cases_by_category(
     return counts
 
 
-async def cases_by_tab(session: AsyncSession, start: datetime, end: datetime) -> dict[CaseTab, int]:
-    """Cases created in [start, end), per tab (every tab, 0 if none)."""
+async def cases_by_tab(session: AsyncSession, first: date, last: date) -> dict[CaseTab, int]:
+    """Cases with incidents on the days first..last, per tab (every tab, 0 if none)."""
     query = (
         select(Case.tab, func.count(Case.id))
-        .where(Case.created_at >= start, Case.created_at < end)
+        .where(Case.incident_date >= first, Case.incident_date <= last)
         .group_by(Case.tab)
     )
     counts = {tab: 0 for tab in CaseTab}
@@ -72,18 +77,18 @@ async def cases_by_tab(session: AsyncSession, start: datetime, end: datetime) ->
     return counts
 
 
-async def repeated_by_group(
-    session: AsyncSession, start: datetime, end: datetime
-) -> list[RepeatedGroup]:
-    """Groups with repeated errors among the cases created in [start, end): a case flagged
-    as a repeat when it was registered, or one whose re-check failed. Most first."""
+async def repeated_by_group(session: AsyncSession, first: date, last: date) -> list[RepeatedGroup]:
+    """Groups with repeated errors among the cases with incidents on the days first..last:
+    a case flagged as a repeat when it was registered, or one whose re-check failed; not
+    one CS withdrew (an accepted appeal: no error at all). Most first."""
     repeats = func.count(Case.id)
     query = (
         select(Case.group_id, WorkingGroup.name, repeats.label("repeats"))
         .join(WorkingGroup, WorkingGroup.id == Case.group_id)
         .where(
-            Case.created_at >= start,
-            Case.created_at < end,
+            Case.incident_date >= first,
+            Case.incident_date <= last,
+            Case.state != CaseState.WITHDRAWN,
             or_(Case.repeated.is_(True), Case.state == CaseState.REPEATED),
         )
         .group_by(Case.group_id, WorkingGroup.name)

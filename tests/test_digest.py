@@ -605,3 +605,67 @@ def test_digest_cron_off_schedules_nothing(
     assert off.get_jobs() == []
     with pytest.raises(ValueError, match="5 or 6 fields"):
         make_settings(database_url, digest_cron="0 10 1")
+
+
+async def test_cases_count_in_the_month_of_their_incident_and_withdrawn_ones_are_no_repeats(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings
+):
+    """A workbook of October rows imported in November counts in October (not in the
+    month it was imported); a repeat that CS withdrew (an accepted appeal) flags nobody."""
+    await fill(sessions)
+    async with sessions() as session:
+        before = await digest.compute(session, OCT, settings=settings)
+    assert before is not None
+    async with sessions() as session:
+        ids = await group_ids(session)
+        manager = await person(session, 3004)  # Группа Запад
+        common = {
+            "source": CaseSource.CALL,
+            "manager_id": manager.id,
+            "group_id": ids["Группа Запад"],
+            "summary": "Из книги",
+        }
+        # An October incident imported on 15.11: October's case.
+        session.add(
+            Case(
+                tab=CaseTab.CASES,
+                category=CaseCategory.PROCESS,
+                incident_date=date(2026, 10, 20),
+                repeated=True,
+                created_at=local(2026, 11, 15, 12),
+                **common,
+            )
+        )
+        # A September incident registered in October: September's case.
+        session.add(
+            Case(
+                tab=CaseTab.CSI,
+                category=CaseCategory.PROCESS,
+                incident_date=date(2026, 9, 29),
+                repeated=True,
+                created_at=local(2026, 10, 2, 12),
+                **common,
+            )
+        )
+        # An October repeat withdrawn after an accepted appeal: a case, but no error.
+        session.add(
+            Case(
+                tab=CaseTab.CASES,
+                category=CaseCategory.PROCESS,
+                incident_date=date(2026, 10, 5),
+                repeated=True,
+                state=CaseState.WITHDRAWN,
+                created_at=local(2026, 10, 5, 12),
+                **common,
+            )
+        )
+        await session.commit()
+    async with sessions() as session:
+        after = await digest.compute(session, OCT, settings=settings)
+    assert after is not None
+    assert after.by_category[CaseCategory.PROCESS] == before.by_category[CaseCategory.PROCESS] + 2
+    assert after.by_tab[CaseTab.CASES] == before.by_tab[CaseTab.CASES] + 2
+    assert after.by_tab[CaseTab.CSI] == before.by_tab[CaseTab.CSI]
+    repeats_before = {item.name: item.count for item in before.repeated}
+    repeats_after = {item.name: item.count for item in after.repeated}
+    assert repeats_after["Группа Запад"] == repeats_before.get("Группа Запад", 0) + 1

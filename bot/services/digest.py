@@ -2,8 +2,9 @@
 group with a bar chart, by CS through `/digest` (a private preview first) or by the schedule.
 
 The figures are SQL aggregations (`db/results.py`, `db/digest.py`): the month's rows are
-never loaded into Python. A month is its local calendar month in TIMEZONE (midnight of the
-1st), turned into UTC bounds for the queries.
+never loaded into Python. A month is its local calendar month in TIMEZONE: its cases are
+those whose incident happened in it (local dates), its appeals those decided in it (the
+month's UTC bounds, from midnight of the 1st).
 
 Posting is one write transaction: the `DigestPost` row (unique per month), the outbox rows of
 the post (the chart as a photo, then the text in as many messages as it takes) and the
@@ -155,7 +156,8 @@ async def compute(session: AsyncSession, month: date, *, settings: Settings) -> 
     )
     lowest = tuple(reversed(groups[-settings.digest_lowest :]))
     start, end = months.month_bounds(month, settings.tz)
-    repeated = tuple(await digest_db.repeated_by_group(session, start, end))
+    last = months.last_day(month)
+    repeated = tuple(await digest_db.repeated_by_group(session, month, last))
     appeals = await digest_db.appeals_decided(session, start, end)
     found = await digest_db.leads_of_groups(session, flagged(lowest, repeated))
     leads = {
@@ -171,8 +173,8 @@ async def compute(session: AsyncSession, month: date, *, settings: Settings) -> 
         groups=groups,
         lowest=lowest,
         repeated=repeated,
-        by_category=await digest_db.cases_by_category(session, start, end),
-        by_tab=await digest_db.cases_by_tab(session, start, end),
+        by_category=await digest_db.cases_by_category(session, month, last),
+        by_tab=await digest_db.cases_by_tab(session, month, last),
         appeals=AppealCounts(
             accepted=appeals[AppealState.ACCEPTED],
             partial=appeals[AppealState.PARTIAL],
