@@ -119,7 +119,7 @@ async def _day_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
     _, _, texts = services_of(dialog_manager)
     settings = _settings(dialog_manager)
     invite = await _invite(dialog_manager)
-    groups = ", ".join(invite.groups) if invite else ""
+    groups = meetings.groups_text(texts, invite.groups) if invite else ""
     text = texts("meeting-ask-date", groups=groups, days=meetings.BOOK_DAYS)
     if invite is not None and invite.state == MeetingState.BOOKED and invite.meeting_at:
         local = invite.meeting_at.astimezone(settings.tz)
@@ -190,7 +190,7 @@ async def _review_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
             "meeting-review",
             date=texts.date(when),
             time=f"{when:%H:%M}",
-            groups=", ".join(invite.groups) if invite else "",
+            groups=meetings.groups_text(texts, invite.groups) if invite else "",
         )
     }
 

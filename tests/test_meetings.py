@@ -433,3 +433,32 @@ async def test_a_lead_who_left_or_changed_role_cannot_book(
     with pytest.raises(Forbidden) as refused:
         await book(sessions, settings, texts, LEAD, lead_invite.id, at(day, 10))
     assert refused.value.key == "meeting-error-not-lead"
+
+
+async def test_a_lead_of_many_flagged_groups_gets_messages_within_the_limits(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    """Group names come from the roster (up to 200 characters, escaped): a lead of 30
+    flagged groups still gets his invitation, CS its notice, each under 4,096 characters."""
+    names = [f"Группа «Шоурум & Ко» № {n:02d}" + " очень длинное название" * 7 for n in range(30)]
+    lines = ["full_name,role,group,position,telegram_id,username"]
+    lines.append("Ольга Смирнова,cs,,Специалист КС,1001,")
+    lines += [f"Менеджер {n},manager,{name},Менеджер,{5000 + n}," for n, name in enumerate(names)]
+    lines.append(f"Андрей Лидеров,lead,{';'.join(names)},Главный менеджер,2001,")
+    async with sessions() as session:
+        await roster.import_roster(session, "\n".join(lines).encode(), "roster.csv")
+    (lead_invite,) = await invite(sessions, settings, texts, *names)
+    assert lead_invite.groups == names
+    booked = await book(
+        sessions, settings, texts, LEAD, lead_invite.id, at(next_weekday(today(), 1), 11)
+    )
+    assert booked.state == MeetingState.BOOKED
+    async with sessions() as session:
+        sent = await outbox_to(session, LEAD) + await outbox_to(session, CS_CHAT_ID)
+    assert len(sent) == 2
+    for message in sent:
+        text = message.payload["text"]
+        assert len(text) <= 4096
+        assert "Шоурум &amp; Ко» № 00" in text  # the first groups are named, escaped
+        assert "ещё" in text  # and the rest counted
+    assert len(meetings.groups_text(texts, names)) <= 1000

@@ -27,7 +27,7 @@ from bot.callbacks import MeetingButton
 from bot.services import months, notify, reminders
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.settings import Settings
-from bot.texts import Texts
+from bot.texts import Html, Texts, quote
 from db import audit
 from db import employees as employees_db
 from db import meetings as meetings_db
@@ -39,6 +39,10 @@ NOT_BOOKED = "meeting_not_booked"
 # How far ahead a meeting can be booked (days from today, in TIMEZONE).
 BOOK_DAYS = 30
 ENTITY = "meeting_invite"
+# How much of a message the names of a lead's groups may take: Fluent refuses a placeable
+# longer than 1,000 characters, and a lead of many flagged groups (names of up to 200
+# characters from the roster) would make the invitation fail, and the digest with it.
+GROUPS_TEXT_LIMIT = 900
 
 
 def subject(invite_id: int) -> str:
@@ -131,11 +135,29 @@ def _schedule_reminders(session: AsyncSession, invite: MeetingInvite, settings: 
         due += settings.meeting_remind_every
 
 
+def groups_text(texts: Texts, names: Sequence[str]) -> Html:
+    """The group names, escaped and comma-separated, as many as fit `GROUPS_TEXT_LIMIT`;
+    the rest counted («и ещё 12»)."""
+    shown: list[str] = []
+    size = 0
+    for index, name in enumerate(names):
+        piece = quote(name)
+        if len(piece) > GROUPS_TEXT_LIMIT:  # a name of «&»s: cut before escaping
+            piece = quote(name[: GROUPS_TEXT_LIMIT // 5]) + "…"
+        rest = len(names) - index - 1
+        more = len(texts("meeting-groups-more", count=rest)) + 1 if rest else 0
+        if shown and size + 2 + len(piece) + more > GROUPS_TEXT_LIMIT:
+            return Html(", ".join(shown) + " " + texts("meeting-groups-more", count=rest + 1))
+        shown.append(piece)
+        size += len(piece) + 2
+    return Html(", ".join(shown))
+
+
 def invitation_text(texts: Texts, invite: MeetingInvite) -> str:
     return texts(
         "meeting-invite",
         month=months.label(texts, invite.month),
-        groups=", ".join(invite.groups),
+        groups=groups_text(texts, invite.groups),
     )
 
 
@@ -295,7 +317,7 @@ def _tell_cs(
         "lead": invite.lead.full_name,
         "date": texts.date(invite.meeting_at),
         "time": f"{invite.meeting_at.astimezone(settings.tz):%H:%M}",
-        "groups": ", ".join(invite.groups),
+        "groups": groups_text(texts, invite.groups),
         "month": months.label(texts, invite.month),
     }
     if previous is None:
