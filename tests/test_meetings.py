@@ -27,6 +27,7 @@ from db.models import (
     OutboxMessage,
     Reminder,
     ReminderState,
+    Role,
     WorkingGroup,
 )
 from tests.conftest import CS_CHAT_ID, make_settings
@@ -462,3 +463,19 @@ async def test_a_lead_of_many_flagged_groups_gets_messages_within_the_limits(
         assert "Шоурум &amp; Ко» № 00" in text  # the first groups are named, escaped
         assert "ещё" in text  # and the rest counted
     assert len(meetings.groups_text(texts, names)) <= 1000
+
+
+async def test_no_reminder_for_a_lead_who_is_no_longer_a_lead(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    """Its button would only refuse him («только действующий лидер»): stay silent."""
+    (lead_invite,) = await invite(sessions, settings, texts, "Группа Север")
+    async with sessions() as session, write_transaction(session):
+        andrey = await person(session, LEAD)
+        andrey.role = Role.MANAGER
+    registry = reminders.ReminderRegistry()
+    meetings.register_reminders(registry, settings, texts)
+    due = lead_invite.invited_at + timedelta(days=3, seconds=1)
+    assert await reminders.sweep(sessions, registry, now=due) == 1
+    async with sessions() as session:
+        assert len(await outbox_to(session, LEAD)) == 1  # the invitation only

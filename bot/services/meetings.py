@@ -356,7 +356,8 @@ def register_reminders(
         if invite is None or invite.state != MeetingState.INVITED:
             return
         lead = invite.lead
-        if not lead.active or lead.telegram_id is None:
+        # Not to someone who may no longer book (check_invite would refuse his press).
+        if not lead.active or lead.role != Role.LEAD or lead.telegram_id is None:
             return
         notify.send_message(
             session,
