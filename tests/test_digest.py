@@ -394,6 +394,21 @@ def test_the_chart_is_a_png_with_the_lowest_groups_highlighted():
     assert int.from_bytes(small[20:24], "big") == 300
 
 
+def test_group_names_with_dollar_signs_are_drawn_as_they_are():
+    """Names come from the roster: «$…$» is not matplotlib's mathtext (a bad formula raised
+    and failed the digest; a good one was drawn as a formula)."""
+    bars = [
+        digest_chart.Bar("Шоурум $_^$ VIP", 61.5, lowest=True),
+        digest_chart.Bar("Группа $1 и $2", 80.0),
+    ]
+    labels = digest_chart.ChartTexts("Итоги: октябрь 2026", "ниже всех", "остальные")
+    assert digest_chart.render_png(bars, labels).startswith(b"\x89PNG")
+    (axes,) = digest_chart.build_figure(bars, labels).axes
+    ticks = axes.get_yticklabels()
+    assert [tick.get_text() for tick in ticks] == ["Шоурум $_^$ VIP", "Группа $1 и $2"]
+    assert not any(tick.get_parse_math() for tick in ticks)
+
+
 # --- publishing ------------------------------------------------------------------------------
 
 

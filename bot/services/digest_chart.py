@@ -82,7 +82,14 @@ def build_figure(bars: Sequence[Bar], texts: ChartTexts) -> Figure:
     )
     positions = list(range(len(bars)))
     axes.barh(positions, [bar.score for bar in bars], color=colours(bars), height=0.7)
-    axes.set_yticks(positions, [_label(bar.name) for bar in bars], fontsize=size, fontfamily=FONT)
+    # Names come from the roster: «$…$» in one is text, not mathtext (a bad formula raises).
+    axes.set_yticks(
+        positions,
+        [_label(bar.name) for bar in bars],
+        fontsize=size,
+        fontfamily=FONT,
+        parse_math=False,
+    )
     # The first bar on top, and no empty margin above it or below the last one.
     axes.set_ylim(len(bars) - 0.4, -0.6)
     axes.set_xlim(0, 108)  # room for the figures at the ends of the bars
