@@ -5,8 +5,10 @@ row named by its line (and nothing written), the role check, and the command lin
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -300,3 +302,95 @@ def test_the_outcome_of_many_months_fits_one_message(texts: Texts):
     assert reply.startswith("✅ Итоги загружены: 6000 строк за 50 месяцев.")
     assert "Итоги за январь 2000 заменены: было 118 строк, стало 120." in reply
     assert reply.endswith("…и ещё месяцев: 10.")
+
+
+# --- files as people make them in Excel and Google Sheets -----------------------------------
+
+
+def _with_dimension(data: bytes, ref: str) -> bytes:
+    """The workbook with its first sheet's <dimension> rewritten (some tools write a wrong one)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(
+                    rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), content
+                )
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+async def test_a_title_row_above_the_header_is_passed_over_and_lines_stay_the_files(
+    world: None, sessions: async_sessionmaker[AsyncSession], texts: Texts
+):
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Итоги оценки за октябрь 2026"])
+    sheet.merge_cells("A1:E1")
+    sheet.append([])
+    sheet.append(["Месяц", "Группа", "Оценка", "Оценок", "Менеджер"])
+    sheet.append(["2026-10", "Группа Север", 87.5, 12, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = await run_import(sessions, buffer.getvalue(), "итоги.xlsx")
+    assert result.rows == 1
+    assert [(r.group.name, r.score) for r in await stored(sessions)] == [("Группа Север", 87.5)]
+
+    sheet.append(["2026-10", "Группа Запад", 80, 3, None])  # line 5 of the file
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(ResultsInvalid) as caught:
+        await run_import(sessions, buffer.getvalue(), "итоги.xlsx")
+    assert [(e.line, e.key) for e in caught.value.errors] == [(5, "import-error-group")]
+
+
+async def test_csv_from_russian_excel_and_unicode_text(
+    world: None, sessions: async_sessionmaker[AsyncSession]
+):
+    text = "Месяц;Группа;Оценка, %;Оценок\r\n10.2026;Группа Север;87,5\xa0%;1\xa0204\r\n"
+    await run_import(sessions, text.encode("cp1251"), "a.csv")
+    assert [(r.score, r.evaluations) for r in await stored(sessions)] == [(87.5, 1204)]
+    # Excel's «Unicode text»: UTF-16 with a BOM, tab-separated.
+    text = "Месяц\tГруппа\tОценка\tОценок\r\n11.2026\tГруппа Юг\t91,5\t8\r\n"
+    result = await run_import(sessions, text.encode("utf-16"), "итоги.txt")
+    assert [(o.month, o.rows) for o in result.months] == [(date(2026, 11, 1), 1)]
+
+
+async def test_a_csv_that_is_no_text_is_unreadable_not_a_crash(
+    world: None, sessions: async_sessionmaker[AsyncSession]
+):
+    # 0x98 is no character in Windows-1251 either (a binary file named .csv).
+    with pytest.raises(ResultsInvalid) as caught:
+        await run_import(sessions, b"PK\x03\x04\x98\x00\x00binary", "итоги.csv")
+    assert [e.key for e in caught.value.errors] == ["import-error-unreadable"]
+
+
+async def test_a_month_as_an_excel_serial_number_and_a_percent_sign_in_the_format(
+    world: None, sessions: async_sessionmaker[AsyncSession]
+):
+    data = xlsx(
+        [
+            ["Месяц", "Группа", "Оценка", "Оценок"],
+            [46296, "Группа Север", 87.5, 12],  # 01.10.2026 in a General cell
+            ["11.2026", "Группа Север", 88.5, 12],  # 88.5 shown as «88,5%» by the format
+        ],
+        formats={"C3": '0.0"%"'},
+    )
+    await run_import(sessions, data, "итоги.xlsx")
+    assert [(r.month, r.score) for r in await stored(sessions)] == [
+        (date(2026, 10, 1), 87.5),
+        (date(2026, 11, 1), 88.5),
+    ]
+
+
+async def test_every_row_is_read_even_if_the_file_states_a_wrong_size(
+    world: None, sessions: async_sessionmaker[AsyncSession]
+):
+    rows: list[list[object]] = [["Месяц", "Группа", "Оценка", "Оценок"]]
+    rows += [[f"{month:02}.2026", "Группа Север", 80, 10] for month in range(1, 13)]
+    data = _with_dimension(xlsx(rows), "A1:B2")
+    result = await run_import(sessions, data, "итоги.xlsx")
+    assert result.rows == 12

@@ -311,3 +311,34 @@ def test_the_import_key_ignores_case_and_spaces_of_the_summary():
     assert key != workbook_import.import_key(
         CaseTab.CASES, date(2026, 10, 1), 8, "не выявил потребность"
     )
+
+
+async def test_a_title_above_the_header_and_dates_as_excel_keeps_them(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Кейсы"
+    sheet.append(["Кейсы КС за октябрь"])
+    sheet.merge_cells("A1:F1")
+    sheet.append(HEADER)
+    sheet.append([46300, "Иван Петров", "процесс", "звонок", "Дата без формата", None])
+    sheet.append(["06.10.2026 14:30", "Иван Петров", "процесс", "звонок", "Дата со временем", None])
+    sheet.append(["07.10.2026", "Иван Петров", "процесс", "звонок", "x", "crm/1"])  # line 5
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(WorkbookInvalid) as caught:
+        await run_import(sessions, settings, texts, buffer.getvalue())
+    assert [(e.sheet, e.line, e.key) for e in caught.value.errors] == [
+        ("Кейсы", 5, "import-error-link")
+    ]
+    sheet.delete_rows(5)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    done = await run_import(sessions, settings, texts, buffer.getvalue())
+    assert done.new == 2
+    assert [(c.incident_date, c.summary) for c in await all_cases(sessions)] == [
+        (date(2026, 10, 5), "Дата без формата"),
+        (date(2026, 10, 6), "Дата со временем"),
+    ]

@@ -131,11 +131,14 @@ def parse_results(data: bytes, filename: str) -> ParsedResults:
 def parse_table(raw: list[tables.Row]) -> ParsedResults:
     if not raw:
         raise ResultsInvalid([RowError(1, "import-error-empty")])
-    columns = tables.header_columns(raw[0], COLUMNS)
+    header = tables.find_header(raw, COLUMNS, REQUIRED)
+    columns = tables.header_columns(raw[header], COLUMNS)
     missing = [COLUMN_TITLES[name] for name in REQUIRED if name not in columns]
     if missing:
-        raise ResultsInvalid([RowError(1, "import-error-columns", {"columns": ", ".join(missing)})])
-    body = tables.data_rows(raw)
+        raise ResultsInvalid(
+            [RowError(header + 1, "import-error-columns", {"columns": ", ".join(missing)})]
+        )
+    body = tables.data_rows(raw, header)
     if not body:
         raise ResultsInvalid([RowError(1, "import-error-empty")])
     rows: list[ResultRow] = []
@@ -164,7 +167,9 @@ def parse_table(raw: list[tables.Row]) -> ParsedResults:
 
 
 def _month(cell: Cell, line: int, errors: list[RowError]) -> date | None:
-    value = cell.value if isinstance(cell.value, date) else cell.text
+    value: object = cell.value if isinstance(cell.value, date) else tables.excel_day(cell.value)
+    if value is None:
+        value = cell.text
     try:
         return months.parse_month(value)
     except Invalid:

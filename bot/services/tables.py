@@ -8,11 +8,12 @@ Nothing here touches the database: the imports run it in a worker thread.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ class Cell:
 
     @property
     def percent(self) -> bool:
-        return "%" in self.number_format
+        """Shown as a percent: the value is a fraction (0.875 is 87.5 %). A quoted or escaped
+        sign (`0.0"%"`, `0.0\\%`) is only a label after the number as it is."""
+        return "%" in _LITERALS.sub("", self.number_format)
 
     @property
     def empty(self) -> bool:
@@ -54,6 +57,8 @@ class Cell:
 
 
 Row = list[Cell]
+# The literal parts of a number format: "quoted text" and \x escapes.
+_LITERALS = re.compile(r'"[^"]*"|\\.')
 
 
 def kind_of(filename: str) -> str | None:
@@ -80,14 +85,28 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+# Excel's serial day numbers of 01.01.2000 and 31.12.2100.
+_SERIALS = (36526, 73415)
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def excel_day(value: object) -> date | None:
+    """The day of a plain number in a date column — a date cell that lost its format (pasted
+    as values, say) holds Excel's serial day number, 46296 for 01.10.2026; None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not _SERIALS[0] <= value <= _SERIALS[1]:
+        return None
+    return (_EXCEL_EPOCH + timedelta(days=float(value))).date()
+
+
 def csv_rows(data: bytes) -> list[Row]:
-    """The rows of a CSV file (UTF-8, with or without BOM, or Windows-1251; "," or ";")."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1251")
+    """The rows of a CSV file (UTF-8, with or without BOM, Windows-1251, or UTF-16 with a
+    BOM as Excel's «Unicode text» saves it; "," or ";" or a tab between the cells)."""
+    text = _decode(data)
     sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    # The most frequent of the three; a tie keeps ",".
+    delimiter = max((",", ";", "\t"), key=sample.count)
     try:
         return [
             [Cell(value) for value in row]
@@ -95,6 +114,22 @@ def csv_rows(data: bytes) -> list[Row]:
         ]
     except csv.Error as error:
         raise Unreadable(str(error)) from error
+
+
+def _decode(data: bytes) -> str:
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = data.decode("utf-16")
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1251")  # some bytes are no character in it either
+    except UnicodeDecodeError as error:
+        raise Unreadable(f"not a text file: {error.reason}") from error
+    if "\x00" in text:
+        raise Unreadable("not a text file")
+    return text
 
 
 def xlsx_sheet_names(data: bytes) -> list[str]:
@@ -134,6 +169,9 @@ def xlsx_first_sheet(data: bytes) -> list[Row]:
 
 
 def _rows(sheet: Any) -> list[Row]:
+    # The size a file states may be wrong (some tools write "A1"): a read-only sheet would
+    # be cut to it, so every row is read as far as it goes.
+    sheet.reset_dimensions()
     # An empty cell of a read-only sheet has no number format.
     return [
         [Cell(cell.value, getattr(cell, "number_format", None) or "General") for cell in row]
@@ -175,12 +213,34 @@ def header_columns(header: Row, aliases: dict[str, tuple[str, ...]]) -> dict[str
 _PERCENT_SUFFIX = re.compile(r"\s*[,(]?\s*%\s*\)?$")
 
 
-def data_rows(rows: list[Row]) -> list[tuple[int, Row]]:
-    """The rows after the header, with their line numbers (the header is line 1); blank
-    rows are left out."""
+# The header may come after a title and blank rows, within this many rows of the top.
+HEADER_SEARCH = 10
+
+
+def find_header(
+    rows: list[Row], aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> int:
+    """The index of the header row: the first of the top HEADER_SEARCH rows that names every
+    `required` field (a title, merged or not, and blank rows may come before it); if none
+    does, the first row that is not blank (its missing columns are what the refusal names)."""
+    first: int | None = None
+    for index, row in enumerate(rows[:HEADER_SEARCH]):
+        if all(cell.empty for cell in row):
+            continue
+        if first is None:
+            first = index
+        columns = header_columns(row, aliases)
+        if all(name in columns for name in required):
+            return index
+    return first or 0
+
+
+def data_rows(rows: list[Row], header: int = 0) -> list[tuple[int, Row]]:
+    """The rows after the header (`rows[header]`), with their line numbers in the file (the
+    first row is line 1); blank rows are left out."""
     return [
         (number, cells)
-        for number, cells in enumerate(rows[1:], start=2)
+        for number, cells in enumerate(rows[header + 1 :], start=header + 2)
         if any(not cell.empty for cell in cells)
     ]
 

@@ -76,7 +76,7 @@ SOURCES: dict[str, CaseSource] = {
     "request": CaseSource.REQUEST,
     "csi": CaseSource.CSI,
 }
-_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$")
 # Progress is reported every this many rows while checking (and the loop gets a breath).
 CHECK_STEP = 50
@@ -165,12 +165,18 @@ def parse_workbook(data: bytes, filename: str, today: date) -> ParsedWorkbook:
         tab = SHEETS[tables.normalize(title)]
         if not raw:
             continue
-        columns = tables.header_columns(raw[0], COLUMNS)
+        header = tables.find_header(raw, COLUMNS, REQUIRED)
+        columns = tables.header_columns(raw[header], COLUMNS)
         missing = [COLUMN_TITLES[name] for name in REQUIRED if name not in columns]
-        body = tables.data_rows(raw)
+        body = tables.data_rows(raw, header)
         if missing and body:
             errors.append(
-                RowError(1, "import-error-columns", {"columns": ", ".join(missing)}, sheet=title)
+                RowError(
+                    header + 1,
+                    "import-error-columns",
+                    {"columns": ", ".join(missing)},
+                    sheet=title,
+                )
             )
             continue
         for line, cells in body:
@@ -235,12 +241,15 @@ def _parse_row(
 
 
 def parse_date(cell: Cell) -> date | None:
-    """A date cell, or text dd.mm.yyyy (also yyyy-mm-dd)."""
+    """A date cell, Excel's serial number of a day (a date cell that lost its format), or
+    text dd.mm.yyyy (also yyyy-mm-dd), a time after it left out."""
     value = cell.value
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    if (day := tables.excel_day(value)) is not None:
+        return day
     text = cell.text.strip()
     try:
         if match := _DAY.fullmatch(text):
