@@ -165,9 +165,14 @@ async def _slot_picked(
         slot = time(int(value[:2]), int(value[2:]))
     except ValueError:
         return
-    if slot not in await _free(manager, _picked_day(manager)):
+    session, _, _ = services_of(manager)
+    try:
+        await meetings.check_free_slot(
+            session, _invite_id(manager), _picked_day(manager), slot, settings=_settings(manager)
+        )
+    except Invalid as error:
         # Taken meanwhile or already past: the window shows the slots left.
-        await query.answer(texts("meeting-error-taken"), show_alert=True)
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
         return
     manager.dialog_data["slot"] = f"{slot:%H:%M}"
     await manager.switch_to(MeetingSG.review)

@@ -479,3 +479,29 @@ async def test_no_reminder_for_a_lead_who_is_no_longer_a_lead(
     assert await reminders.sweep(sessions, registry, now=due) == 1
     async with sessions() as session:
         assert len(await outbox_to(session, LEAD)) == 1  # the invitation only
+
+
+async def test_a_picked_slot_that_passed_is_called_past_not_taken(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    """The slot window was shown at 10:58 and 11:00 was pressed at 11:01: «уже прошло»,
+    not «занял другой лидер»."""
+    invites = await invite(sessions, settings, texts, "Группа Юг")
+    andrey, petr = sorted(invites, key=lambda item: item.lead.telegram_id or 0)
+    day = next_weekday(today(), 2)
+    await book(sessions, settings, texts, LEAD, andrey.id, at(day, 15))
+    now = at(day, 11).astimezone(UTC) + timedelta(minutes=1)
+    async with sessions() as session:
+        for slot, key in [
+            (time(11, 0), "meeting-error-time-past"),
+            (time(15, 0), "meeting-error-taken"),
+            (time(11, 30), "meeting-error-slot"),
+        ]:
+            with pytest.raises(Invalid) as refused:
+                await meetings.check_free_slot(
+                    session, petr.id, day, slot, settings=settings, now=now
+                )
+            assert refused.value.key == key
+        await meetings.check_free_slot(
+            session, petr.id, day, time(16, 0), settings=settings, now=now
+        )

@@ -238,6 +238,28 @@ async def free_slots(
     ]
 
 
+async def check_free_slot(
+    session: AsyncSession,
+    invite_id: int,
+    day: date,
+    slot: time,
+    *,
+    settings: Settings,
+    now: datetime | None = None,
+) -> None:
+    """A slot the lead picked from the window, still bookable; Invalid naming why not
+    (not a slot, passed meanwhile, or taken by another lead)."""
+    moment = now or datetime.now(UTC)
+    if slot not in settings.slots:
+        raise Invalid(
+            "meeting-error-slot", slots=", ".join(f"{item:%H:%M}" for item in settings.slots)
+        )
+    if slot_moment(day, slot, settings) <= moment:
+        raise Invalid("meeting-error-time-past")
+    if slot not in await free_slots(session, invite_id, day, settings=settings, now=moment):
+        raise Invalid("meeting-error-taken")
+
+
 def check_slot(when_local: datetime, settings: Settings, now: datetime) -> datetime:
     """`when_local` (TIMEZONE; a naive one is taken as TIMEZONE) as a UTC instant, if it is a
     slot on a bookable day and still ahead."""
