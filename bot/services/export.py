@@ -26,6 +26,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -447,10 +448,9 @@ def _workbook(
             if column.kind in formats
         ]
         for values in rows:
-            if not styled:
-                sheet.append(values)
-                continue
-            out: list[Any] = list(values)
+            out: list[Any] = [
+                _text(sheet, value) if isinstance(value, str) else value for value in values
+            ]
             for index, number_format in styled:
                 if out[index] is not None:
                     cell = WriteOnlyCell(sheet, value=out[index])
@@ -460,6 +460,19 @@ def _workbook(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _text(sheet: WriteOnlyWorksheet, value: str) -> Any:
+    """A text as a cell holds it: a character no workbook may hold (a control character)
+    left out, and a text starting with "=" kept a text — openpyxl would write it as a
+    formula, and Excel would run what a user typed."""
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def caption(file: ExportFile, texts: Texts) -> str:
