@@ -358,6 +358,39 @@ def test_long_digests_are_split_on_line_boundaries_into_valid_messages(texts: Te
     assert parts[-1].endswith(texts("digest-preview-note"))
 
 
+def test_a_message_carries_at_most_100_entities(texts: Texts):
+    """Telegram shows the elements after the 100th as plain text: with 150 flagged groups,
+    the leads named late in a message would not be mentioned."""
+    groups = tuple(
+        digest.GroupLine(rank, rank, f"Г{rank}", 100 - rank / 3, 10, None)
+        for rank in range(1, 151)
+    )
+    big = digest.Digest(
+        month=OCT,
+        previous=None,
+        overall=80.0,
+        evaluations=1500,
+        previous_overall=None,
+        groups=groups,
+        lowest=tuple(reversed(groups)),
+        repeated=(),
+        by_category=dict.fromkeys(CaseCategory, 1),
+        by_tab=dict.fromkeys(CaseTab, 1),
+        appeals=digest.AppealCounts(1, 2, 3),
+        leads={
+            line.group_id: tuple(digest.Lead("Ли", 7000 + line.rank * 3 + n) for n in range(3))
+            for line in groups
+        },
+    )
+    parts = digest.messages(big, texts)
+    joined = "\n".join(parts)
+    assert joined.count('<a href="tg://user?id=') == 450
+    for part in parts:
+        assert utf16_len(part) <= digest.TEXT_LIMIT
+        assert part.count("<a ") + part.count("<b>") + part.count("<i>") <= 100
+        parse_html(part)
+
+
 def test_split_keeps_a_section_whole_when_it_fits_a_message():
     first = ["a" * 3000]
     second = ["<b>Раздел</b>", "b" * 2000]

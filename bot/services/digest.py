@@ -50,6 +50,9 @@ from db.models import AppealState, CaseCategory, CaseTab, DigestPost, Employee, 
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096  # Telegram's limit of a message
+# Telegram applies only the first 100 entities of a message (bold, links, mentions) and
+# shows the rest as plain text: a lead mentioned after them would not be a mention.
+ENTITY_LIMIT = 100
 CAPTION_LIMIT = 1024  # and of a photo caption
 MISSING_SUBJECT = "digest-missing:"
 # How long after the month's first scheduled time a starting bot still posts the digest.
@@ -296,6 +299,14 @@ def messages(digest: Digest, texts: Texts, *, footer: str | None = None) -> list
 _PIECE = re.compile(r"<(\w+)[^>]*>.*?</\1>|[^<\s]+|\s+|<", re.S)
 
 
+_TAG = re.compile(r"<[a-zA-Z]")
+
+
+def entity_count(text: str) -> int:
+    """How many entities the HTML makes: one per element (opening tag)."""
+    return len(_TAG.findall(text))
+
+
 def telegram_length(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units), of the HTML itself: an upper bound
     of the text left after the markup is parsed."""
@@ -324,16 +335,19 @@ def _fit_line(line: str, limit: int) -> list[str]:
     return pieces
 
 
-def split_messages(parts: Sequence[Sequence[str]], limit: int = TEXT_LIMIT) -> list[str]:
-    """Join sections (lists of lines) into messages of at most `limit`, separated by a blank
-    line; a section that does not fit the current message starts the next one if it fits
-    a message of its own, otherwise it is split between lines (a line too long for any
-    message, between words)."""
+def split_messages(
+    parts: Sequence[Sequence[str]], limit: int = TEXT_LIMIT, entities: int = ENTITY_LIMIT
+) -> list[str]:
+    """Join sections (lists of lines) into messages of at most `limit` characters and
+    `entities` elements, separated by a blank line; a section that does not fit the current
+    message starts the next one if it fits a message of its own, otherwise it is split
+    between lines (a line too long for any message, between words)."""
     result: list[str] = []
     current: list[str] = []
 
-    def size(lines: Iterable[str]) -> int:
-        return telegram_length("\n".join(lines))
+    def fits(lines: Iterable[str]) -> bool:
+        text = "\n".join(lines)
+        return telegram_length(text) <= limit and entity_count(text) <= entities
 
     def flush() -> None:
         while current and not current[-1].strip():
@@ -347,17 +361,17 @@ def split_messages(parts: Sequence[Sequence[str]], limit: int = TEXT_LIMIT) -> l
         if not lines:
             continue
         joined = ([*current, ""] if current else []) + lines
-        if size(joined) <= limit:
+        if fits(joined):
             current[:] = joined
             continue
-        if current and size(lines) <= limit:
+        if current and fits(lines):
             flush()
             current.extend(lines)
             continue
         if current:
             current.append("")
         for line in lines:
-            if current and size([*current, line]) > limit:
+            if current and not fits([*current, line]):
                 flush()
             if current or line.strip():
                 current.append(line)
