@@ -362,8 +362,7 @@ def test_a_message_carries_at_most_100_entities(texts: Texts):
     """Telegram shows the elements after the 100th as plain text: with 150 flagged groups,
     the leads named late in a message would not be mentioned."""
     groups = tuple(
-        digest.GroupLine(rank, rank, f"Г{rank}", 100 - rank / 3, 10, None)
-        for rank in range(1, 151)
+        digest.GroupLine(rank, rank, f"Г{rank}", 100 - rank / 3, 10, None) for rank in range(1, 151)
     )
     big = digest.Digest(
         month=OCT,
