@@ -342,3 +342,20 @@ async def test_a_title_above_the_header_and_dates_as_excel_keeps_them(
         (date(2026, 10, 5), "Дата без формата"),
         (date(2026, 10, 6), "Дата со временем"),
     ]
+
+
+async def test_a_link_cell_that_shows_a_word_gives_its_address(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Кейсы"
+    sheet.append(HEADER)
+    sheet.append([date(2026, 10, 5), "Иван Петров", "процесс", "звонок", "Не перезвонил", "Запись"])
+    sheet["F2"].hyperlink = "https://crm.example.com/calls/15"  # inserted with Ctrl+K
+    buffer = io.BytesIO()
+    book.save(buffer)
+    done = await run_import(sessions, settings, texts, buffer.getvalue())
+    assert done.new == 1
+    assert [c.link for c in await all_cases(sessions)] == ["https://crm.example.com/calls/15"]

@@ -40,6 +40,7 @@ class Unreadable(Exception):
 class Cell:
     value: object  # None, str, int, float, bool, date or datetime
     number_format: str = "General"
+    link: str | None = None  # the address of a hyperlink on the cell (read when asked)
 
     @property
     def text(self) -> str:
@@ -141,10 +142,14 @@ def xlsx_sheet_names(data: bytes) -> list[str]:
         workbook.close()
 
 
-def xlsx_sheets(data: bytes, wanted: set[str] | None = None) -> list[tuple[str, list[Row]]]:
+def xlsx_sheets(
+    data: bytes, wanted: set[str] | None = None, *, links: bool = False
+) -> list[tuple[str, list[Row]]]:
     """(sheet name, rows) of every sheet — or of those whose normalized name is in `wanted` —
-    in the workbook's order."""
-    workbook = _open_workbook(data)
+    in the workbook's order. With `links`, the cells carry their hyperlinks' addresses (a
+    cell showing «Запись» that opens the recording): the file is then read in full, as a
+    read-only workbook has no hyperlinks."""
+    workbook = _open_workbook(data, read_only=not links)
     try:
         return [
             (sheet.title, _rows(sheet))
@@ -169,21 +174,34 @@ def xlsx_first_sheet(data: bytes) -> list[Row]:
 
 
 def _rows(sheet: Any) -> list[Row]:
-    # The size a file states may be wrong (some tools write "A1"): a read-only sheet would
-    # be cut to it, so every row is read as far as it goes.
-    sheet.reset_dimensions()
-    # An empty cell of a read-only sheet has no number format.
+    if hasattr(sheet, "reset_dimensions"):
+        # The size a file states may be wrong (some tools write "A1"): a read-only sheet
+        # would be cut to it, so every row is read as far as it goes.
+        sheet.reset_dimensions()
+    # An empty cell of a read-only sheet has no number format, nor any cell a hyperlink.
     return [
-        [Cell(cell.value, getattr(cell, "number_format", None) or "General") for cell in row]
+        [
+            Cell(
+                cell.value,
+                getattr(cell, "number_format", None) or "General",
+                _link(getattr(cell, "hyperlink", None)),
+            )
+            for cell in row
+        ]
         for row in sheet.iter_rows()
     ]
 
 
-def _open_workbook(data: bytes) -> Any:
+def _link(hyperlink: Any) -> str | None:
+    target = getattr(hyperlink, "target", None)
+    return target.strip() or None if isinstance(target, str) else None
+
+
+def _open_workbook(data: bytes, *, read_only: bool = True) -> Any:
     from openpyxl import load_workbook
 
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise Unreadable(str(error)) from error
 

@@ -152,7 +152,7 @@ def parse_workbook(data: bytes, filename: str, today: date) -> ParsedWorkbook:
     if tables.kind_of(filename) != "xlsx":
         raise WorkbookInvalid([RowError(0, "import-error-format", {"name": shown(filename)})])
     try:
-        sheets = tables.xlsx_sheets(data, set(SHEETS))
+        sheets = tables.xlsx_sheets(data, set(SHEETS), links=True)
     except tables.Unreadable as error:
         raise WorkbookInvalid(
             [RowError(0, "import-error-unreadable", {"error": shown(error)})]
@@ -225,7 +225,8 @@ def _parse_row(
     elif len(summary) > cases.MAX_SUMMARY:
         refuse("import-error-summary-long", {"max": cases.MAX_SUMMARY, "length": len(summary)})
     link: str | None = None
-    link_text = cell("link").text.strip()
+    # A cell showing a word («Запись») with the address behind it gives the address.
+    link_text = (cell("link").link or cell("link").text).strip()
     if link_text:
         try:
             link = cases.clean_link(link_text)
