@@ -81,15 +81,33 @@ async def _send(
     except ServiceError as error:
         await chat_message.answer(texts(error.key, **error.args_))
         return
-    await chat_message.answer_document(
-        BufferedInputFile(made.data, filename=made.filename),
-        caption=export.caption(made, texts),
-    )
-    if status is not None:
-        try:
-            await status.edit_text(texts("export-done", start=start, end=end))
-        except TelegramAPIError as error:
-            log.warning("export status not replaced: %s", error)
+    except Exception:
+        # The dialog is closed and a pressed button already answered (the error handler's
+        # answer would not show): without this CS would be left with «Собираю выгрузку…».
+        log.exception("export %s..%s not built", start, end)
+        await _replace(status, chat_message, texts("export-failed"))
+        return
+    try:
+        await chat_message.answer_document(
+            BufferedInputFile(made.data, filename=made.filename),
+            caption=export.caption(made, texts),
+        )
+    except TelegramAPIError as error:  # a Telegram outage: the file did not arrive
+        log.warning("export %s..%s not sent: %s", start, end, error)
+        await _replace(status, chat_message, texts("export-failed"))
+        return
+    await _replace(status, None, texts("export-done", start=start, end=end))
+
+
+async def _replace(status: Message | None, chat_message: Message | None, text: str) -> None:
+    """The status message replaced by `text` (or, without one, `text` sent to the chat)."""
+    try:
+        if status is not None:
+            await status.edit_text(text)
+        elif chat_message is not None:
+            await chat_message.answer(text)
+    except TelegramAPIError as error:
+        log.warning("export status not replaced: %s", error)
 
 
 async def _preset(query: CallbackQuery, widget: Any, manager: DialogManager, item_id: str) -> None:

@@ -236,3 +236,13 @@ async def test_a_lead_cannot_export(emu: BotAPIEmulator, bot: BotProcess) -> Non
     assert "недоступна" in reply.text
     assert reply.buttons == []
     assert all(m.document is None for m in emu.bot_messages(LEAD_ID))
+
+
+async def test_cs_is_told_when_the_file_does_not_reach_him(
+    emu: BotAPIEmulator, bot: BotProcess
+) -> None:
+    dialog = await say(emu, CS_ID, "/export", contains="За какой период")
+    emu.inject_faults("500", count=1, methods={"sendDocument"})
+    # Not left with «Собираю выгрузку…» for good: the dialog's message says it failed.
+    await step(emu, dialog, "Прошлый месяц", "Не получилось собрать выгрузку")
+    assert all(m.document is None for m in emu.bot_messages(CS_ID))
