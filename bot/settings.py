@@ -32,8 +32,40 @@ DIGEST_OFF = "off"
 _SLOT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
+# Crontab numbers weekdays from Sunday (0 and 7); APScheduler from Monday (0). Numbers are
+# turned into names, which both read the same.
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_WEEKDAY_NUMBERS = re.compile(r"^(\*|\d+)(?:-(\d+))?(?:/(\d+))?$")
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field with its numbers as names: "1-5" -> "mon,tue,wed,thu,fri",
+    "0" or "7" -> "sun"; names and "*" are kept."""
+    names: list[str] = []
+    for token in field.split(","):
+        match = _WEEKDAY_NUMBERS.fullmatch(token.strip())
+        if match is None:  # names ("mon-fri"), left to APScheduler
+            names.append(token.strip())
+            continue
+        first, last, step = match.groups()
+        if first == "*":
+            if step is None:
+                return field
+            start, end = 0, 6
+        else:
+            start = int(first)
+            end = int(last) if last is not None else start
+            if step is not None and last is None:
+                end = 7
+        if not 0 <= start <= end <= 7:
+            raise ValueError(f"a weekday is 0–7 (0 and 7 are Sunday): {token!r}")
+        names.extend(_WEEKDAYS[day % 7] for day in range(start, end + 1, int(step or 1)))
+    return ",".join(dict.fromkeys(names))
+
+
 def cron_trigger(line: str, timezone: object) -> CronTrigger:
-    """A crontab line (5 fields, or 6 with leading seconds) as an APScheduler trigger."""
+    """A crontab line (5 fields, or 6 with leading seconds) as an APScheduler trigger, with
+    crontab's meaning of weekday numbers (0 and 7 are Sunday)."""
     fields = line.split()
     if len(fields) == 5:
         minute, hour, day, month, day_of_week = fields
@@ -48,7 +80,7 @@ def cron_trigger(line: str, timezone: object) -> CronTrigger:
         hour=hour,
         day=day,
         month=month,
-        day_of_week=day_of_week,
+        day_of_week=crontab_weekdays(day_of_week),
         timezone=timezone,
     )
 

@@ -286,3 +286,41 @@ def test_a_malformed_logging_call_does_not_raise_into_the_caller() -> None:
     assert "two values" in output
     assert "only one" in output
     assert "SECRET" not in output
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "fires_on"),
+    [
+        ("1", {0}),  # crontab: 1 is Monday (APScheduler alone would read Tuesday)
+        ("0", {6}),
+        ("7", {6}),
+        ("1-5", {0, 1, 2, 3, 4}),
+        ("mon-fri", {0, 1, 2, 3, 4}),
+        ("5-7", {4, 5, 6}),
+        ("0,6", {5, 6}),
+        ("*/2", {6, 1, 3, 5}),  # crontab: Sun, Tue, Thu, Sat
+        ("*", {0, 1, 2, 3, 4, 5, 6}),
+    ],
+)
+def test_digest_cron_weekdays_mean_what_crontab_means(weekdays: str, fires_on: set[int]) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.settings import cron_trigger
+
+    moscow = ZoneInfo("Europe/Moscow")
+    trigger = cron_trigger(f"0 10 * * {weekdays}", moscow)
+    moment = datetime(2026, 11, 30, tzinfo=moscow)  # a Monday
+    seen = set()
+    for _ in range(14):
+        fire = trigger.get_next_fire_time(None, moment)
+        assert fire is not None
+        assert (fire.hour, fire.minute) == (10, 0)
+        seen.add(fire.weekday())
+        moment = fire + timedelta(minutes=1)
+    assert seen == fires_on
+
+
+def test_a_weekday_out_of_range_is_refused() -> None:
+    with pytest.raises(ValidationError, match="weekday"):
+        Settings(_env_file=None, digest_cron="0 10 * * 8")  # type: ignore[call-arg]
