@@ -375,12 +375,14 @@ async def test_a_month_as_an_excel_serial_number_and_a_percent_sign_in_the_forma
         [
             ["Месяц", "Группа", "Оценка", "Оценок"],
             [46296, "Группа Север", 87.5, 12],  # 01.10.2026 in a General cell
+            [10.2020, "Группа Юг", 70, 5],  # «10.2020» typed, taken as a number (10.202)
             ["11.2026", "Группа Север", 88.5, 12],  # 88.5 shown as «88,5%» by the format
         ],
-        formats={"C3": '0.0"%"'},
+        formats={"C4": '0.0"%"'},
     )
     await run_import(sessions, data, "итоги.xlsx")
     assert [(r.month, r.score) for r in await stored(sessions)] == [
+        (date(2020, 10, 1), 70.0),
         (date(2026, 10, 1), 87.5),
         (date(2026, 11, 1), 88.5),
     ]

@@ -168,7 +168,10 @@ def parse_table(raw: list[tables.Row]) -> ParsedResults:
 
 def _month(cell: Cell, line: int, errors: list[RowError]) -> date | None:
     value: object = cell.value if isinstance(cell.value, date) else tables.excel_day(cell.value)
-    if value is None:
+    if value is None and isinstance(cell.value, float):
+        # «10.2020» typed in a cell becomes the number 10.202: its four decimals are the year.
+        value = f"{cell.value:.4f}"
+    elif value is None:
         value = cell.text
     try:
         return months.parse_month(value)
