@@ -359,3 +359,22 @@ async def test_a_link_cell_that_shows_a_word_gives_its_address(
     done = await run_import(sessions, settings, texts, buffer.getvalue())
     assert done.new == 1
     assert [c.link for c in await all_cases(sessions)] == ["https://crm.example.com/calls/15"]
+
+
+async def test_a_row_about_a_dismissed_manager_says_so(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    async with sessions() as session:
+        maria = await person(session, OTHER)
+        maria.active = False
+        await session.commit()
+    with pytest.raises(WorkbookInvalid) as caught:
+        await run_import(sessions, settings, texts, workbook(GOOD))
+    assert [(e.sheet, e.line, e.key) for e in caught.value.errors] == [
+        ("Кейсы", 3, "import-error-manager-inactive"),
+        ("CSI", 2, "import-error-manager-inactive"),
+    ]
+    reply = workbook_import.render_rejected(texts, caught.value)
+    assert "Мария Козлова" in reply
+    assert "не работает" in reply
+    assert await all_cases(sessions) == []

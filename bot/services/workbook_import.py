@@ -308,7 +308,8 @@ async def apply_workbook(
         # Re-read under the write lock: the role may have changed since the file came.
         importer = check_can_import(await employees_db.by_id(session, actor.id))
         people: dict[str, list[Employee]] = {}
-        for someone in await imports_db.managers_and_leads(session, active_only=True):
+        # The dismissed too: a row about one is refused with that reason, not «not found».
+        for someone in await imports_db.managers_and_leads(session, active_only=False):
             people.setdefault(tables.normalize(someone.full_name), []).append(someone)
 
         errors = list(parsed.errors)
@@ -363,13 +364,12 @@ async def apply_workbook(
 def _person(
     row: WorkbookRow, people: dict[str, list[Employee]], errors: list[RowError]
 ) -> Employee | None:
-    found = people.get(tables.normalize(row.manager), [])
+    everyone = people.get(tables.normalize(row.manager), [])
+    found = [person for person in everyone if person.active]
     if not found:
-        errors.append(
-            RowError(
-                row.line, "import-error-manager", {"name": shown(row.manager)}, sheet=row.sheet
-            )
-        )
+        key = "import-error-manager-inactive" if everyone else "import-error-manager"
+        name = everyone[0].full_name if everyone else shown(row.manager)
+        errors.append(RowError(row.line, key, {"name": name}, sheet=row.sheet))
         return None
     if len(found) > 1:
         errors.append(

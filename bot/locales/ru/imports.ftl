@@ -63,6 +63,7 @@ import-error-month = не понял месяц «{ $value }»: нужен ви�
 import-error-no-group = не указана рабочая группа
 import-error-group = нет такой рабочей группы: «{ $name }»
 import-error-manager = нет такого сотрудника в списке: «{ $name }»
+import-error-manager-inactive = { $name } больше не работает (неактивен в списке сотрудников) — кейс на него не завести, уберите строку
 import-error-manager-ambiguous = в списке несколько сотрудников с именем «{ $name }» ({ $count }) — не понять, о ком строка
 import-error-manager-group = { $name } не в группе «{ $group }»
 import-error-manager-no-group = у сотрудника { $name } нет рабочей группы
