@@ -65,20 +65,32 @@ class ImportSG(StatesGroup):
 
 
 class StatusMessage:
-    """The one message that tells the importer how far the import has got."""
+    """The one message that tells the importer how far the import has got.
+
+    The services call `progress` inside their write transaction: an edit is started in the
+    background and never awaited there, so a slow Telegram answer cannot hold SQLite's write
+    lock (every other writer of the bot would wait for it). At most one edit is in flight;
+    progress while one is under way is skipped (the next one says it all)."""
 
     def __init__(self, message: Message, texts: Texts) -> None:
         self.message = message
         self.texts = texts
         self.last = time.monotonic()
+        self._pending: asyncio.Task[None] | None = None
 
     async def progress(self, stage: str, done: int, total: int) -> None:
         """The services' progress callback: an edit at most every PROGRESS_EVERY seconds."""
         if time.monotonic() - self.last < PROGRESS_EVERY:
             return
-        await self._edit(workbook_import.render_progress(self.texts, stage, done, total))
+        if self._pending is not None and not self._pending.done():
+            return
+        text = workbook_import.render_progress(self.texts, stage, done, total)
+        self.last = time.monotonic()
+        self._pending = asyncio.create_task(self._edit(text))
 
     async def finish(self, text: str) -> None:
+        if self._pending is not None:
+            await self._pending
         wait = self.last + MIN_GAP - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
