@@ -96,6 +96,24 @@ async def test_a_valid_csv_imports_every_row(sessions: async_sessionmaker[AsyncS
     assert (orlov.telegram_id, orlov.username) == (None, None)
 
 
+async def test_a_lead_of_many_groups_first_does_not_change_the_separator(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Groups are separated by ";" inside a comma-separated file: the header decides."""
+    groups = ";".join(f"Группа {number}" for number in range(1, 21))
+    data = _csv(
+        [
+            "full_name,role,group,position,telegram_id,username",
+            f"Андрей Лидеров,lead,{groups},Главный менеджер,2001,",
+            "Иван Петров,manager,Группа 1,Менеджер,,ivan_petrov",
+        ]
+    )
+    result = await _import(sessions, data)
+    assert (result.created, result.groups_created) == (2, 20)
+    lead = (await _employees(sessions))["Андрей Лидеров"]
+    assert len(lead.groups) == 20
+
+
 async def test_importing_the_same_file_again_changes_nothing(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -105,9 +105,7 @@ def csv_rows(data: bytes) -> list[Row]:
     """The rows of a CSV file (UTF-8, with or without BOM, Windows-1251, or UTF-16 with a
     BOM as Excel's «Unicode text» saves it; "," or ";" or a tab between the cells)."""
     text = _decode(data)
-    sample = text[:4096]
-    # The most frequent of the three; a tie keeps ",".
-    delimiter = max((",", ";", "\t"), key=sample.count)
+    delimiter = _delimiter(text)
     try:
         return [
             [Cell(value) for value in row]
@@ -115,6 +113,21 @@ def csv_rows(data: bytes) -> list[Row]:
         ]
     except csv.Error as error:
         raise Unreadable(str(error)) from error
+
+
+DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(text: str) -> str:
+    """The separator, judged by the header: the first of the first lines with at least two
+    of one separator (a title row above it has fewer), its most frequent one (a tie keeps
+    ","). Counting over the whole file would let the data decide: a roster lead of many
+    groups lists them separated by ";" in a comma-separated file."""
+    for line in text.splitlines()[:HEADER_SEARCH]:
+        counts = {delimiter: line.count(delimiter) for delimiter in DELIMITERS}
+        if max(counts.values()) >= 2:
+            return max(DELIMITERS, key=counts.__getitem__)
+    return max(DELIMITERS, key=text[:4096].count)
 
 
 def _decode(data: bytes) -> str:
