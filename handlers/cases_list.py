@@ -43,21 +43,8 @@ MAX_CARD_TEXT = 4000
 PAGES = "cases_page"
 OPEN, ALL, ANY = "open", "all", "any"
 
-# The catalogue's names of states and categories (defined in cases.ftl).
-STATE_KEYS: dict[CaseState, str] = {
-    CaseState.NEW: "case-state-new",
-    CaseState.ACCEPTED: "case-state-accepted",
-    CaseState.BRIEFING_SET: "case-state-briefing-set",
-    CaseState.RECHECK: "case-state-recheck",
-    CaseState.ANALYSED: "case-state-analysed",
-    CaseState.CLOSED: "case-state-closed",
-    CaseState.REPEATED: "case-state-repeated",
-    CaseState.WITHDRAWN: "case-state-withdrawn",
-}
-CATEGORY_KEYS: dict[CaseCategory, str] = {
-    CaseCategory.COMMUNICATION: "case-category-communication",
-    CaseCategory.PROCESS: "case-category-process",
-}
+STATE_KEYS = case_posts.STATE_KEYS
+CATEGORY_KEYS = case_posts.CATEGORY_KEYS
 
 
 class CasesSG(StatesGroup):

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import CaseAct
-from bot.services import cases, export, months, roster
+from bot.services import case_posts, cases, export, months, roster
 from bot.services.errors import Forbidden, Invalid
 from bot.settings import Settings
 from bot.texts import Texts
@@ -248,10 +248,10 @@ async def test_the_workbook_holds_the_period_with_the_database_values(
         expected = [
             (
                 c.id,
-                texts(export.TAB_KEYS[c.tab]),
-                texts(export.CATEGORY_KEYS[c.category]),
-                texts(export.SOURCE_KEYS[c.source]),
-                texts(export.CASE_STATE_KEYS[c.state]),
+                texts(case_posts.TAB_KEYS[c.tab]),
+                texts(case_posts.CATEGORY_KEYS[c.category]),
+                texts(case_posts.SOURCE_KEYS[c.source]),
+                texts(case_posts.STATE_KEYS[c.state]),
                 c.manager.full_name,
                 c.group.name,
                 datetime.combine(c.incident_date, datetime.min.time()),

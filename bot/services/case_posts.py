@@ -10,7 +10,35 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import CaseAct, CaseButton
 from bot.services.masking import mask_personal_data
 from bot.texts import Html, Texts
-from db.models import Case, CaseCategory, CaseState
+from db.models import Case, CaseCategory, CaseSource, CaseState, CaseTab
+
+# The catalogue's names of a case's values (explicit, so a missing text fails a test):
+# the case lists, the export.
+TAB_KEYS: dict[CaseTab, str] = {
+    CaseTab.CASES: "case-tab-cases",
+    CaseTab.GROWTH: "case-tab-growth",
+    CaseTab.CSI: "case-tab-csi",
+}
+CATEGORY_KEYS: dict[CaseCategory, str] = {
+    CaseCategory.COMMUNICATION: "case-category-communication",
+    CaseCategory.PROCESS: "case-category-process",
+}
+SOURCE_KEYS: dict[CaseSource, str] = {
+    CaseSource.MEETING: "case-source-meeting",
+    CaseSource.CALL: "case-source-call",
+    CaseSource.REQUEST: "case-source-request",
+    CaseSource.CSI: "case-source-csi",
+}
+STATE_KEYS: dict[CaseState, str] = {
+    CaseState.NEW: "case-state-new",
+    CaseState.ACCEPTED: "case-state-accepted",
+    CaseState.BRIEFING_SET: "case-state-briefing-set",
+    CaseState.RECHECK: "case-state-recheck",
+    CaseState.ANALYSED: "case-state-analysed",
+    CaseState.CLOSED: "case-state-closed",
+    CaseState.REPEATED: "case-state-repeated",
+    CaseState.WITHDRAWN: "case-state-withdrawn",
+}
 
 GROUP = "group"
 LEAD = "lead"

@@ -32,14 +32,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import appeals, cases, months
+from bot.services import appeals, case_posts, cases, months
 from bot.services import requests as requests_service
 from bot.services.errors import Invalid
 from bot.services.roles import require_role
 from bot.settings import Settings
 from bot.texts import Texts
 from db import export as export_db
-from db.models import CaseCategory, CaseSource, CaseState, CaseTab, Employee, RequestKind, Role
+from db.models import Employee, RequestKind, Role
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Typed periods: 01.10.2026–31.10.2026 (any dash, spaces allowed).
@@ -66,32 +66,6 @@ PRESET_KEYS: dict[Preset, str] = {
     Preset.ALL_TIME: "export-period-all-time",
 }
 
-# The catalogue's names of the values (explicit, so a missing text fails a test).
-TAB_KEYS: dict[CaseTab, str] = {
-    CaseTab.CASES: "case-tab-cases",
-    CaseTab.GROWTH: "case-tab-growth",
-    CaseTab.CSI: "case-tab-csi",
-}
-CATEGORY_KEYS: dict[CaseCategory, str] = {
-    CaseCategory.COMMUNICATION: "case-category-communication",
-    CaseCategory.PROCESS: "case-category-process",
-}
-SOURCE_KEYS: dict[CaseSource, str] = {
-    CaseSource.MEETING: "case-source-meeting",
-    CaseSource.CALL: "case-source-call",
-    CaseSource.REQUEST: "case-source-request",
-    CaseSource.CSI: "case-source-csi",
-}
-CASE_STATE_KEYS: dict[CaseState, str] = {
-    CaseState.NEW: "case-state-new",
-    CaseState.ACCEPTED: "case-state-accepted",
-    CaseState.BRIEFING_SET: "case-state-briefing-set",
-    CaseState.RECHECK: "case-state-recheck",
-    CaseState.ANALYSED: "case-state-analysed",
-    CaseState.CLOSED: "case-state-closed",
-    CaseState.REPEATED: "case-state-repeated",
-    CaseState.WITHDRAWN: "case-state-withdrawn",
-}
 # The audit log's actions on a case (`cases.register`, and CaseAct names in lower case).
 ACTION_KEYS: dict[str, str] = {
     "register": "export-action-register",
@@ -314,8 +288,11 @@ async def build(
     request_rows = await export_db.requests(session, since, until)
     result_rows = await export_db.results(session, months.first_day(start), end)
 
-    tabs, categories = _names(texts, TAB_KEYS), _names(texts, CATEGORY_KEYS)
-    sources, case_states = _names(texts, SOURCE_KEYS), _names(texts, CASE_STATE_KEYS)
+    tabs, categories = _names(texts, case_posts.TAB_KEYS), _names(texts, case_posts.CATEGORY_KEYS)
+    sources, case_states = (
+        _names(texts, case_posts.SOURCE_KEYS),
+        _names(texts, case_posts.STATE_KEYS),
+    )
     appeal_states = _names(texts, appeals.STATE_KEYS)
     kinds = _names(texts, requests_service.KIND_KEYS)
     request_states = _names(texts, requests_service.STATE_KEYS)
