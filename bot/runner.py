@@ -6,7 +6,11 @@ import html
 import logging
 import re
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import results_import, roster
 from bot.settings import Settings
@@ -48,10 +52,8 @@ async def import_roster(settings: Settings, path: Path) -> int:
     if not path.is_file():
         print(f"Нет файла / no such file: {path}", file=sys.stderr)
         return 2
-    engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
-        async with create_session_factory(engine)() as session:
+        async with _migrated_session(settings) as session:
             result = await roster.import_roster(session, path.read_bytes(), path.name)
     except roster.RosterInvalid as invalid:
         for error in invalid.errors:
@@ -60,8 +62,6 @@ async def import_roster(settings: Settings, path: Path) -> int:
             print(line, file=sys.stderr)
         print(texts("roster-rejected", count=len(invalid.errors)), file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()
     print(
         texts(
             "roster-imported",
@@ -81,10 +81,8 @@ async def import_results(settings: Settings, path: Path) -> int:
     if not path.is_file():
         print(f"Нет файла / no such file: {path}", file=sys.stderr)
         return 2
-    engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
-        async with create_session_factory(engine)() as session:
+        async with _migrated_session(settings) as session:
             result = await results_import.import_results(
                 session, None, path.read_bytes(), path.name, by_cli=True
             )
@@ -93,10 +91,20 @@ async def import_results(settings: Settings, path: Path) -> int:
         for error in invalid.errors:
             print(html.unescape(results_import.render_error(texts, error)), file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()
     print(html.unescape(_plain(results_import.render_imported(texts, result))))
     return 0
+
+
+@asynccontextmanager
+async def _migrated_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the migrated database of `settings`, for one CLI command."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with create_session_factory(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
 
 
 def _plain(text: str) -> str:
