@@ -4,7 +4,6 @@ period, and a lead refused /export."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,7 +29,8 @@ from db.models import (
 from emulator import BotAPIEmulator, StoredMessage
 from tests.e2e.conftest import CS_ID, LEAD_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.test_case_new import THINK, say, step, wrong
+from tests.e2e.test_appeals import step as step_as
+from tests.e2e.test_case_new import say, step, wrong
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 SEPTEMBER, OCTOBER = date(2026, 9, 1), date(2026, 10, 1)
@@ -40,24 +40,6 @@ async def _ids(session: AsyncSession) -> dict[str, int]:
     groups = {g.name: g.id for g in (await session.execute(select(WorkingGroup))).scalars()}
     people = {e.full_name: e.id for e in (await session.execute(select(Employee))).scalars()}
     return {**groups, **people}
-
-
-async def press_as(
-    emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str, contains: str
-) -> StoredMessage:
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    query = await emu.press(user_id, message, button)
-
-    def shown() -> bool:
-        current = emu.state.get_message(user_id, message.message_id)
-        return current is not None and current.edit_seq > mark and contains in current.content
-
-    await emu.wait_until(shown)
-    await emu.wait_callback_answer(query)
-    current = emu.state.get_message(user_id, message.message_id)
-    assert current is not None
-    return current
 
 
 async def test_a_lead_sees_his_groups_ranked_and_goes_back_a_month(
@@ -95,14 +77,14 @@ async def test_a_lead_sees_his_groups_ranked_and_goes_back_a_month(
     assert "Общий балл" not in shown.text
     assert shown.buttons == [["◀ Предыдущий месяц"]]
 
-    earlier = await press_as(emu, LEAD_ID, shown, "◀ Предыдущий месяц", "сентябрь 2026")
+    earlier = await step_as(emu, LEAD_ID, shown, "◀ Предыдущий месяц", "сентябрь 2026")
     assert "1 из 1. Группа Север — 80,0 % (—), оценок: 10" in earlier.text
     assert "Группа Юг" not in earlier.text
     assert earlier.buttons == [["Следующий месяц ▶"]]
     # The same message was edited: no second one.
     assert len([m for m in emu.bot_messages(LEAD_ID) if "Итоги за" in m.text]) == 1
 
-    back = await press_as(emu, LEAD_ID, earlier, "Следующий месяц ▶", "октябрь 2026")
+    back = await step_as(emu, LEAD_ID, earlier, "Следующий месяц ▶", "октябрь 2026")
     assert "2 из 3. Группа Север" in back.text
     assert "ERROR" not in bot_process.log
 
