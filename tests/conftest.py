@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from bot.texts import Texts
+from db import employees as employees_db
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
+from db.models import Employee
 
 TOKEN = "123456:TEST-token_abc"
 CS_CHAT_ID = -1001000000001
@@ -28,6 +30,13 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def person(session: AsyncSession, telegram_id: int) -> Employee:
+    """The roster entry with this Telegram id (the tests' worlds always have it)."""
+    found = await employees_db.by_telegram_id(session, telegram_id)
+    assert found is not None, f"no employee with Telegram id {telegram_id}"
+    return found
 
 
 @pytest.fixture

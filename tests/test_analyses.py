@@ -27,7 +27,7 @@ from db.models import (
     Reminder,
     ReminderState,
 )
-from tests.conftest import CS_CHAT_ID
+from tests.conftest import CS_CHAT_ID, person
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 CS, LEAD, MANAGER = 1001, 2001, 3002
@@ -43,11 +43,6 @@ TEXT = "Хорошо выявила потребность. Клиент +7 999 
 async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         await roster.import_roster(session, ROSTER.encode(), "roster.csv")
-
-
-async def person(session: AsyncSession, telegram_id: int) -> Employee:
-    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
-    return found.scalar_one()
 
 
 async def post(

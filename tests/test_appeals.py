@@ -25,12 +25,11 @@ from db.models import (
     CaseSource,
     CaseState,
     CaseTab,
-    Employee,
     OutboxMessage,
     Reminder,
     ReminderState,
 )
-from tests.conftest import CS_CHAT_ID, make_settings
+from tests.conftest import CS_CHAT_ID, make_settings, person
 
 CS, LEAD, MANAGER, OTHER, NORTH_LEAD = 1001, 2001, 3002, 3003, 2002
 ROSTER = """full_name,role,group,position,telegram_id,username
@@ -47,11 +46,6 @@ REASON = "Клиент сам попросил не представляться
 async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         await roster.import_roster(session, ROSTER.encode(), "roster.csv")
-
-
-async def person(session: AsyncSession, telegram_id: int) -> Employee:
-    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
-    return found.scalar_one()
 
 
 async def new_case(

@@ -37,7 +37,7 @@ from db.models import (
     WorkingGroup,
 )
 from emulator.html import parse_html, utf16_len
-from tests.conftest import CS_CHAT_ID, make_settings
+from tests.conftest import CS_CHAT_ID, make_settings, person
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 CS, LEAD_NORTH, LEAD_SOUTH, MANAGER = 1001, 2001, 2002, 3001
@@ -78,11 +78,6 @@ async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
 async def group_ids(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(WorkingGroup.name, WorkingGroup.id))
     return {name: group_id for name, group_id in rows}
-
-
-async def person(session: AsyncSession, telegram_id: int) -> Employee:
-    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
-    return found.scalar_one()
 
 
 async def fill(sessions: async_sessionmaker[AsyncSession], seed: int = 7) -> Rows:

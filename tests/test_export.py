@@ -28,13 +28,13 @@ from db.models import (
     CaseSource,
     CaseState,
     CaseTab,
-    Employee,
     MonthlyResult,
     RequestKind,
     RequestState,
     ServiceRequest,
     WorkingGroup,
 )
+from tests.conftest import person
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 CS, LEAD, MANAGER, OTHER = 1001, 2001, 3002, 3003
@@ -54,11 +54,6 @@ AFTER = LAST_IN + timedelta(seconds=1)
 
 def local(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(MOSCOW).replace(tzinfo=None)
-
-
-async def person(session: AsyncSession, telegram_id: int) -> Employee:
-    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
-    return found.scalar_one()
 
 
 @pytest.fixture

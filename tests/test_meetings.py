@@ -21,7 +21,6 @@ from bot.texts import Texts
 from db.engine import write_transaction
 from db.models import (
     AuditEntry,
-    Employee,
     MeetingInvite,
     MeetingState,
     OutboxMessage,
@@ -30,7 +29,7 @@ from db.models import (
     Role,
     WorkingGroup,
 )
-from tests.conftest import CS_CHAT_ID, make_settings
+from tests.conftest import CS_CHAT_ID, make_settings, person
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 MONTH = date(2026, 10, 1)
@@ -48,11 +47,6 @@ ROSTER = """full_name,role,group,position,telegram_id,username
 async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         await roster.import_roster(session, ROSTER.encode(), "roster.csv")
-
-
-async def person(session: AsyncSession, telegram_id: int) -> Employee:
-    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
-    return found.scalar_one()
 
 
 async def group_ids(session: AsyncSession, *names: str) -> list[int]:

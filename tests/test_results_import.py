@@ -21,8 +21,8 @@ from bot.services import results_import, roster
 from bot.services.errors import Forbidden
 from bot.services.results_import import ResultsInvalid
 from bot.texts import Texts
-from db.models import AuditEntry, Employee, MonthlyResult
-from tests.conftest import TOKEN
+from db.models import AuditEntry, MonthlyResult
+from tests.conftest import TOKEN, person
 
 CS, LEAD, MANAGER = 1001, 2001, 3001
 ROSTER = """full_name,role,group,position,telegram_id,username
@@ -43,11 +43,6 @@ GOOD_CSV = """Месяц;Группа;Оценка;Оценок;Менеджер
 async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         await roster.import_roster(session, ROSTER.encode(), "roster.csv")
-
-
-async def person(session: AsyncSession, telegram_id: int) -> Employee:
-    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
-    return found.scalar_one()
 
 
 async def run_import(

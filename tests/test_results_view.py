@@ -14,7 +14,8 @@ from bot.callbacks import ResultsPage
 from bot.services import results, roster
 from bot.services.errors import Forbidden, NotFound
 from bot.texts import Texts
-from db.models import Employee, MonthlyResult, WorkingGroup
+from db.models import MonthlyResult, WorkingGroup
+from tests.conftest import person
 
 CS, LEAD, MANAGER, OTHER = 1001, 2001, 3002, 3003
 ROSTER = """full_name,role,group,position,telegram_id,username
@@ -31,11 +32,6 @@ SEPTEMBER, OCTOBER, NOVEMBER = date(2026, 9, 1), date(2026, 10, 1), date(2026, 1
 async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         await roster.import_roster(session, ROSTER.encode(), "roster.csv")
-
-
-async def person(session: AsyncSession, telegram_id: int) -> Employee:
-    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
-    return found.scalar_one()
 
 
 async def group(session: AsyncSession, name: str) -> WorkingGroup:

@@ -18,8 +18,8 @@ from bot.services.errors import Forbidden
 from bot.services.workbook_import import WorkbookInvalid
 from bot.settings import Settings
 from bot.texts import Texts
-from db.models import Case, CaseCategory, CaseSource, CaseTab, Employee, OutboxMessage
-from tests.conftest import CS_CHAT_ID
+from db.models import Case, CaseCategory, CaseSource, CaseTab, OutboxMessage
+from tests.conftest import CS_CHAT_ID, person
 
 CS, LEAD, MANAGER, OTHER = 1001, 2001, 3001, 3002
 ROSTER = """full_name,role,group,position,telegram_id,username
@@ -35,11 +35,6 @@ HEADER = ["Дата", "Менеджер", "Категория", "Источни�
 async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         await roster.import_roster(session, ROSTER.encode(), "roster.csv")
-
-
-async def person(session: AsyncSession, telegram_id: int) -> Employee:
-    found = await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
-    return found.scalar_one()
 
 
 def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
