@@ -1,0 +1,155 @@
+"""The steps every end-to-end test takes, in one place: a person says something, presses a
+button, waits for the bot; the small builders the tests share (a PNG, a calendar day).
+
+Test modules import from here, never from one another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import zlib
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import FsmRecord
+from emulator import BotAPIEmulator, StoredMessage
+from emulator.control import CallbackAnswer
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+DAY = 86400  # the calendar's callback data counts seconds since 1970-01-01
+# A person reads each step before answering. Without a pause the test answers faster than
+# Telegram's 30 calls a second, and the bot's replies would be refused with 429.
+THINK = 0.12
+
+
+def today() -> date:
+    return datetime.now(MOSCOW).date()
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height)))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+async def say(
+    emu: BotAPIEmulator, user_id: int, text: str, contains: str | None = None
+) -> StoredMessage:
+    """The person sends a text; the bot's next message to him (containing `contains`)."""
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    await emu.send_text(user_id, text)
+    return await emu.wait_for_message(user_id, contains=contains, after=mark)
+
+
+async def press(
+    emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str
+) -> CallbackAnswer:
+    """Press a button; the bot's answer to the callback query (its toast or alert)."""
+    await asyncio.sleep(THINK)
+    query = await emu.press(user_id, message, button)
+    return await emu.wait_callback_answer(query)
+
+
+async def alert(emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str) -> str:
+    """Press a button; the text of the toast or alert it gets."""
+    return (await press(emu, user_id, message, button)).text or ""
+
+
+async def step(
+    emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str, contains: str
+) -> StoredMessage:
+    """Press a button of a dialog's message and wait until it shows the next step; the
+    message as it reads now."""
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    query = await emu.press(user_id, message, button)
+
+    def shown() -> bool:
+        current = emu.state.get_message(user_id, message.message_id)
+        return current is not None and current.edit_seq > mark and contains in current.content
+
+    await emu.wait_until(shown)
+    await emu.wait_callback_answer(query)
+    current = emu.state.get_message(user_id, message.message_id)
+    assert current is not None
+    return current
+
+
+async def wrong(
+    emu: BotAPIEmulator,
+    user_id: int,
+    text: str | None,
+    error: str,
+    prompt: str,
+) -> StoredMessage:
+    """Wrong input (a text, or a photo when `text` is None): the bot says what is expected
+    and shows the same step again below."""
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    if text is None:
+        await emu.send_photo(user_id, png())
+    else:
+        await emu.send_text(user_id, text)
+    await emu.wait_for_message(user_id, contains=error, after=mark)
+    return await emu.wait_for_message(user_id, contains=prompt, after=mark)
+
+
+def callback_data(message: StoredMessage, text: str) -> str:
+    assert message.reply_markup is not None
+    for row in message.reply_markup["inline_keyboard"]:
+        for button in row:
+            if button["text"] == text:
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {text!r}: {message.buttons}")
+
+
+def url_buttons(message: StoredMessage) -> dict[str, str]:
+    assert message.reply_markup is not None
+    return {
+        button["text"]: button["url"]
+        for row in message.reply_markup["inline_keyboard"]
+        for button in row
+        if "url" in button
+    }
+
+
+def day_label(value: date) -> str:
+    """A day as aiogram-dialog's calendar labels it (today in brackets)."""
+    return f"[{value:%d}]" if value == today() else f"{value:%d}"
+
+
+async def pick_date(
+    emu: BotAPIEmulator, user_id: int, calendar: StoredMessage, day: date
+) -> CallbackAnswer:
+    """Press a day in the calendar, whatever marks it carries (today, muted)."""
+    labels = [label for row in calendar.buttons for label in row]
+    label = next((label for label in labels if day_matches(label, day)), None)
+    assert label is not None, labels
+    return await press(emu, user_id, calendar, label)
+
+
+def day_matches(label: str, day: date) -> bool:
+    digits = "".join(ch for ch in label if ch.isdigit())
+    return digits in {f"{day.day:02d}", str(day.day)} and len(label.strip()) <= 6
+
+
+async def wait_for_saved_step(sessions: async_sessionmaker[AsyncSession], state: str) -> None:
+    """aiogram-dialog saves a step right after it shows it; wait until it is in the database."""
+    for _ in range(200):
+        async with sessions() as session:
+            records = (await session.execute(select(FsmRecord))).scalars().all()
+        if any(record.data.get("state") == state for record in records):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"dialog step {state} was not saved")
