@@ -283,6 +283,8 @@ class Case(Base):
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     accepted_at: Mapped[datetime | None]
     briefing_date: Mapped[date | None]
+    # The briefing (CS, the lead and the manager meet): a moment in UTC, shown in TIMEZONE.
+    briefing_at: Mapped[datetime | None]
     briefing_held_at: Mapped[datetime | None]
     recheck_due_at: Mapped[datetime | None]
     analysis_process: Mapped[str | None] = mapped_column(Text)
