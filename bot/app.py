@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.commands import commands_for, group_commands
+from bot.conversation import AnsweredCallbacks, CommandLeavesDialog, KitMessageManager
 from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
@@ -137,7 +138,12 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
     dispatcher.update.outer_middleware(EmployeeMiddleware())
     dispatcher.include_routers(*get_routers())
     errors.register(dispatcher)
-    setup_dialogs(dispatcher)
+    # The conversation kit: one answer per callback query; a command leaves any dialog (after
+    # setup_dialogs, whose middleware loads the dialog stack it empties).
+    answered = AnsweredCallbacks()
+    bot.session.middleware(answered)
+    setup_dialogs(dispatcher, message_manager=KitMessageManager(answered))
+    dispatcher.message.outer_middleware(CommandLeavesDialog())
     app = App(
         settings=settings,
         engine=engine,

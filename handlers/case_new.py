@@ -18,7 +18,7 @@ from aiogram.enums import ContentType
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import ChatEvent, Dialog, DialogManager, StartMode, Window
+from aiogram_dialog import ChatEvent, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.common import ManagedScroll
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import (
@@ -32,6 +32,7 @@ from aiogram_dialog.widgets.kbd import (
 )
 from aiogram_dialog.widgets.text import Format
 
+from bot.conversation import Dialog
 from bot.dialog_widgets import (
     RuCalendar,
     T,

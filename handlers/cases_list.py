@@ -11,7 +11,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, StartMode, Window
+from aiogram_dialog import DialogManager, StartMode, Window
 from aiogram_dialog.widgets.common import ManagedScroll
 from aiogram_dialog.widgets.kbd import (
     Cancel,
@@ -27,6 +27,7 @@ from aiogram_dialog.widgets.kbd import (
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation import Dialog
 from bot.dialog_widgets import T, services_of
 from bot.filters import RoleFilter
 from bot.services import case_lookup, case_posts

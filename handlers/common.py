@@ -16,9 +16,14 @@ router.message.filter(F.chat.type == "private")
 
 @router.message(Command("cancel"))
 async def cancel(
-    message: Message, state: FSMContext, dialog_manager: DialogManager, texts: Texts
+    message: Message,
+    state: FSMContext,
+    dialog_manager: DialogManager,
+    texts: Texts,
+    left_dialog: bool = False,
 ) -> None:
-    had_dialog = dialog_manager.has_context()
+    # A command closes the open dialog before any handler runs (bot.conversation).
+    had_dialog = left_dialog or dialog_manager.has_context()
     if had_dialog:
         await dialog_manager.reset_stack()
     if await state.get_state() is not None:

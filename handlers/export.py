@@ -17,11 +17,12 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram_dialog import ChatEvent, Dialog, DialogManager, StartMode, Window
+from aiogram_dialog import ChatEvent, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.input import ManagedTextInput, TextInput
 from aiogram_dialog.widgets.kbd import Button, Group, ManagedCalendar, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
+from bot.conversation import Dialog
 from bot.dialog_widgets import RuCalendar, T, cancel_dialog, checked, hint, services_of, wrong_text
 from bot.filters import RoleFilter
 from bot.services import export

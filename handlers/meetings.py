@@ -15,12 +15,13 @@ from typing import Any
 from aiogram import Router
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery
-from aiogram_dialog import ChatEvent, Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog import ChatEvent, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Group, ManagedCalendar, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import MeetingButton
+from bot.conversation import Dialog
 from bot.dialog_widgets import RuCalendar, T, close_dialog, hint, services_of
 from bot.services import meetings
 from bot.services.errors import Invalid, ServiceError

@@ -9,11 +9,12 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
-from aiogram_dialog import Dialog, DialogManager, StartMode, Window
+from aiogram_dialog import DialogManager, StartMode, Window
 from aiogram_dialog.widgets.common import ManagedScroll
 from aiogram_dialog.widgets.kbd import Cancel, NextPage, PrevPage, Row, StubScroll
 from aiogram_dialog.widgets.text import Format
 
+from bot.conversation import Dialog
 from bot.dialog_widgets import T, services_of
 from bot.filters import RoleFilter
 from bot.services import requests

@@ -90,3 +90,12 @@ month-name = { $month ->
    *[other] { $month }
 } { $year }
 month-error = Не понял месяц «{ $value }»: нужен вид 2026-10, 10.2026 или дата.
+
+## Набор разговора: подсказки на неверный ввод, календари.
+
+kit-hint-buttons = Выберите вариант кнопкой под сообщением. Выйти — /cancel.
+kit-hint-calendar = Выберите дату кнопкой в календаре под сообщением. Выйти — /cancel.
+kit-hint-text-expected = Здесь нужен текст сообщением, не файл. Выйти — /cancel.
+calendar-day-past = Этот день уже прошёл.
+calendar-day-future = Этот день ещё не наступил.
+calendar-day-unavailable = Этот день выбрать нельзя.

@@ -1,0 +1,171 @@
+"""The conversation kit: how every dialog and list treats what a person sends.
+
+- A command always wins (`CommandLeavesDialog`): a `/…` message in a private chat closes
+  whatever dialog or list is open (its buttons are removed) before any handler sees it, so
+  the command runs as if nothing were open and no text step ever takes it as its answer.
+- Wrong input gets a hint (`Dialog`): a message that no input of the current step takes is
+  answered with what the step expects (a button, a day in the calendar, a text instead of a
+  file), and the step is shown again below, instead of being re-sent in silence.
+- A callback query is answered once (`AnsweredCallbacks`): a handler that answered it with a
+  toast is not followed by aiogram-dialog's empty answer (Telegram refuses a second one).
+
+Every dialog of the bot is built with this module's `Dialog`; `build_app` installs the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram_dialog import Dialog as BaseDialog
+from aiogram_dialog import DialogManager, ShowMode
+from aiogram_dialog.api.internal import CONTEXT_KEY, STACK_KEY, STORAGE_KEY
+from aiogram_dialog.api.protocols import CancelEventProcessing
+from aiogram_dialog.manager.message_manager import MessageManager
+from aiogram_dialog.widgets.input import TextInput
+from aiogram_dialog.widgets.kbd import Calendar
+
+from bot.texts import Texts
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+# Set in the handler data when a command closed an open dialog (/cancel says so).
+LEFT_DIALOG = "left_dialog"
+
+
+def is_command(message: Message) -> bool:
+    """A message that starts with a bot command (`/case`, `/start appeal_3`, a file captioned
+    `/import`), as Telegram marks it."""
+    entities = message.entities if message.text is not None else message.caption_entities
+    return any(entity.type == "bot_command" and entity.offset == 0 for entity in entities or ())
+
+
+class CommandLeavesDialog(BaseMiddleware):
+    """A command in a private chat closes the open dialog before the handlers run.
+
+    Installed on `dispatcher.message` after `setup_dialogs`, so aiogram-dialog has already
+    loaded the person's dialog stack: emptying it here means no dialog's filter takes the
+    message, and the emptied stack is what aiogram-dialog saves after the update.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if (
+            isinstance(event, Message)
+            and event.chat.type == "private"
+            and is_command(event)
+            and data.get(STACK_KEY) is not None
+            and not data[STACK_KEY].empty()
+        ):
+            await self._leave(event, data)
+        return await handler(event, data)
+
+    @staticmethod
+    async def _leave(message: Message, data: dict[str, Any]) -> None:
+        stack, proxy = data[STACK_KEY], data[STORAGE_KEY]
+        while not stack.empty():
+            await proxy.remove_context(stack.pop())
+        dialog_message_id = stack.last_message_id
+        stack.last_message_id = None
+        await proxy.save_stack(stack)
+        data[CONTEXT_KEY] = None
+        data[LEFT_DIALOG] = True
+        if dialog_message_id is None:
+            return
+        bot: Bot = data["bot"]
+        try:  # the closed dialog's buttons would only answer «Кнопка устарела»
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=dialog_message_id, reply_markup=None
+            )
+        except TelegramAPIError as error:
+            log.debug("buttons of a closed dialog not removed: %s", error)
+
+
+# --- wrong input: a hint, and the step again -------------------------------------------------
+
+
+class Dialog(BaseDialog):
+    """aiogram-dialog's Dialog with the kit's rule for input no step widget takes."""
+
+    async def _message_handler(self, message: Message, dialog_manager: DialogManager) -> None:
+        old_context = dialog_manager.current_context()
+        window = await self._current_window(dialog_manager)
+        try:
+            processed = await window.process_message(message, self, dialog_manager)
+        except CancelEventProcessing:
+            processed = False
+        if not processed and message.chat.type == "private":
+            texts: Texts = dialog_manager.middleware_data["texts"]
+            await message.answer(texts(hint_key(window, message)))
+            dialog_manager.show_mode = ShowMode.SEND
+        if self._need_refresh(processed, old_context, dialog_manager):
+            await dialog_manager.show()
+
+
+def hint_key(window: Any, message: Message) -> str:
+    """What the step expects, judged by its widgets."""
+    widgets = list(_widgets(window.keyboard)) + list(_widgets(window.on_message))
+    if message.text is None and any(isinstance(widget, TextInput) for widget in widgets):
+        return "kit-hint-text-expected"
+    if any(isinstance(widget, Calendar) for widget in widgets):
+        return "kit-hint-calendar"
+    return "kit-hint-buttons"
+
+
+def _widgets(widget: Any) -> Iterator[Any]:
+    if widget is None:
+        return
+    yield widget
+    for child in (*getattr(widget, "buttons", ()), *getattr(widget, "inputs", ())):
+        yield from _widgets(child)
+
+
+# --- one answer per callback query -------------------------------------------------------------
+
+
+class AnsweredCallbacks(BaseRequestMiddleware):
+    """Remembers the callback queries the bot has answered (the last few thousand)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._answered: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        if isinstance(method, AnswerCallbackQuery):
+            self._answered[method.callback_query_id] = None
+            while len(self._answered) > self._size:
+                self._answered.popitem(last=False)
+        return response
+
+    def __contains__(self, query_id: object) -> bool:
+        return query_id in self._answered
+
+
+class KitMessageManager(MessageManager):
+    """aiogram-dialog's message manager that leaves an already answered query alone."""
+
+    def __init__(self, answered: AnsweredCallbacks) -> None:
+        super().__init__()
+        self._answered = answered
+
+    async def answer_callback(self, bot: Bot, callback_query: CallbackQuery) -> None:
+        if callback_query.id in self._answered:
+            return
+        await super().answer_callback(bot, callback_query)
