@@ -69,3 +69,35 @@ class MeetingButton(CallbackData, prefix="mt"):
     """«Записаться на встречу» of a flagged lead's invitation (its id; the lead is checked)."""
 
     invite_id: int
+
+
+class QueueScope(StrEnum):
+    """Whose /queue a message shows (short values: they travel in callback data)."""
+
+    CS = "c"
+    LEAD = "l"
+
+
+class QueueKind(StrEnum):
+    """What a /queue item is."""
+
+    APPEAL = "ap"
+    REQUEST = "rq"
+    CASE = "cs"
+    ACCESS = "ac"
+
+
+class QueuePage(CallbackData, prefix="qp"):
+    """/queue: a page of the queue (also «Обновить»). The scope is recomputed from the
+    presser on every press and must match; the page is clamped to the list as it is now."""
+
+    scope: QueueScope
+    page: int = 0
+
+
+class QueueOpen(CallbackData, prefix="qo"):
+    """/queue: open one item with the buttons of its action (the id is range-checked and the
+    presser's role and scope checked again)."""
+
+    kind: QueueKind
+    item_id: int

@@ -10,8 +10,19 @@ from db.models import Role
 ROLE_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
     Role.MANAGER: ("cases", "appeal", "request", "my", "results", "standards", "help", "cancel"),
-    Role.LEAD: ("cases", "appeal", "request", "my", "results", "standards", "help", "cancel"),
+    Role.LEAD: (
+        "queue",
+        "cases",
+        "appeal",
+        "request",
+        "my",
+        "results",
+        "standards",
+        "help",
+        "cancel",
+    ),
     Role.CS: (
+        "queue",
         "case",
         "cases",
         "analysis",
@@ -25,7 +36,7 @@ ROLE_COMMANDS: dict[Role | None, tuple[str, ...]] = {
         "cancel",
     ),
 }
-GROUP_COMMANDS: tuple[str, ...] = ("standards", "help")
+GROUP_COMMANDS: tuple[str, ...] = ("queue", "standards", "help")
 
 
 def commands_for(role: Role | None, texts: Texts) -> list[BotCommand]:

@@ -7,8 +7,16 @@ from collections.abc import Sequence
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AccessAsk, AccessDecision, AccessStep
-from bot.texts import Texts
+from bot.callbacks import (
+    AccessAsk,
+    AccessDecision,
+    AccessStep,
+    QueueKind,
+    QueueOpen,
+    QueuePage,
+    QueueScope,
+)
+from bot.texts import Html, Texts
 from db.models import Employee, LinkItem
 
 PAGE_SIZE = 8
@@ -88,3 +96,34 @@ def link_buttons(links: Sequence[LinkItem]) -> InlineKeyboardMarkup | None:
         if not link.url.startswith("mailto:")
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def queue_page(
+    scope: QueueScope,
+    page: int,
+    pages: int,
+    items: Sequence[tuple[int, QueueKind, int, str]],
+    texts: Texts,
+) -> InlineKeyboardMarkup:
+    """A /queue page: a button per item (its number, kind, id and label), then the paging
+    row with «Обновить» between the arrows."""
+    builder = InlineKeyboardBuilder()
+    for number, kind, item_id, label in items:
+        builder.row(
+            InlineKeyboardButton(
+                text=texts("queue-btn-item", number=number, label=Html(label)),
+                callback_data=QueueOpen(kind=kind, item_id=item_id).pack(),
+            )
+        )
+    nav = []
+    if page > 0:
+        nav.append(_queue_button(texts("queue-btn-prev"), scope, page - 1))
+    nav.append(_queue_button(texts("queue-btn-refresh"), scope, page))
+    if page < pages - 1:
+        nav.append(_queue_button(texts("queue-btn-next"), scope, page + 1))
+    builder.row(*nav)
+    return builder.as_markup()
+
+
+def _queue_button(text: str, scope: QueueScope, page: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=QueuePage(scope=scope, page=page).pack())

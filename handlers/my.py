@@ -1,5 +1,6 @@
 """/my: a user's own appeals and requests with their states, paged; a lead's include those
-of his groups (the scope is the service's)."""
+of his groups (the scope is the service's). For CS, whose own things are what waits for the
+team, /my opens the queue (/queue)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,20 @@ from aiogram_dialog import DialogManager, StartMode, Window
 from aiogram_dialog.widgets.common import ManagedScroll
 from aiogram_dialog.widgets.kbd import Cancel, NextPage, PrevPage, Row, StubScroll
 from aiogram_dialog.widgets.text import Format
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation import Dialog
 from bot.dialog_widgets import T, services_of
 from bot.filters import RoleFilter
 from bot.services import requests
 from bot.services.errors import ServiceError
-from db.models import Role
+from bot.settings import Settings
+from bot.texts import Texts
+from db.models import Employee, Role
+from handlers import queue
 
 router = Router(name=__name__)
-router.message.filter(RoleFilter(Role.MANAGER, Role.LEAD), F.chat.type == "private")
+router.message.filter(RoleFilter(Role.MANAGER, Role.LEAD, Role.CS), F.chat.type == "private")
 router.callback_query.filter(RoleFilter(Role.MANAGER, Role.LEAD))
 
 PAGES = "my_page"
@@ -30,6 +35,17 @@ PAGES = "my_page"
 
 class MySG(StatesGroup):
     browse = State()
+
+
+@router.message(Command("my"), RoleFilter(Role.CS))
+async def open_queue(
+    message: Message,
+    session: AsyncSession,
+    employee: Employee,
+    settings: Settings,
+    texts: Texts,
+) -> None:
+    await queue.send_queue(message, session, employee, settings, texts)
 
 
 @router.message(Command("my"))
