@@ -29,7 +29,18 @@ from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
 from bot.scheduler import build_scheduler
-from bot.services import access, analyses, appeals, cases, digest, links, mail, meetings, requests
+from bot.services import (
+    access,
+    analyses,
+    appeals,
+    cases,
+    digest,
+    links,
+    mail,
+    meetings,
+    requests,
+    unreachable,
+)
 from bot.services.notify import OUTBOX_WRITTEN
 from bot.services.reminders import ReminderRegistry
 from bot.settings import TELEGRAM_API_BASE, Settings
@@ -99,6 +110,7 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
         ),
         poll_interval=settings.outbox_poll_interval,
         max_backoff=settings.outbox_max_backoff,
+        on_unreachable=unreachable.reporter(settings, texts),
     )
     sender_ref.append(sender)
     registry = ReminderRegistry()

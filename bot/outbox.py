@@ -4,8 +4,15 @@ Rows are delivered in the order they were written, per chat (a chat's next row w
 the one before it is sent or has failed for good), within Telegram's limits (`SendLimiter`).
 A 429 postpones the row by `retry_after`; network errors, 5xx and undecodable answers are
 retried with exponential backoff, without limit, so nothing is lost during an outage; a
-permanent 4xx fails the row with the error recorded, and a user who blocked the bot is not
-messaged again. The sent `message_id` is stored so later edits can find the message.
+permanent 4xx fails the row with the error recorded. The sent `message_id` is stored so later
+edits can find the message.
+
+A person the bot cannot reach (Telegram answers 403: he never pressed «Старт», or he blocked
+the bot) is not skipped in silence. The refused row is kept (state UNDELIVERED), the chat is
+recorded as blocked, and `on_unreachable` is called in the same transaction: it tells CS, once
+per unreachable spell, who he is and what he is missing (bot/services/unreachable.py). Every
+later row for him is kept too, without asking Telegram again, and his next /start queues the
+kept rows again in their original order (`db.outbox.release_kept`).
 
 Delivery is at least once: a crash after Telegram accepted a message but before the row was
 marked sent would send it again on restart. That window is a few milliseconds wide.
@@ -16,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,11 +58,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.ratelimit import SendLimiter
 from db import outbox as outbox_db
 from db.engine import write_transaction
-from db.models import OutboxMessage, OutboxState
+from db.models import BlockedChat, OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
 
-_SENDS = {"sendMessage", "sendDocument", "sendPhoto", "sendAudio", "sendVoice"}
+_SENDS = outbox_db.SEND_METHODS
 _NOT_MODIFIED = "message is not modified"
 _FILE_METHODS: dict[str, tuple[type[TelegramMethod[Message]], str]] = {
     "sendDocument": (SendDocument, "document"),
@@ -70,6 +78,11 @@ class OutboxStats:
     failed: int = 0
     rate_limited: int = 0
     retried: int = 0
+    kept: int = 0
+
+
+# Called in the transaction that keeps a message for a person who cannot be reached.
+UnreachableHook = Callable[[AsyncSession, BlockedChat], Awaitable[None]]
 
 
 class OutboxSender:
@@ -83,8 +96,10 @@ class OutboxSender:
         max_backoff: timedelta = timedelta(minutes=5),
         concurrency: int = 16,
         batch: int = 500,
+        on_unreachable: UnreachableHook | None = None,
     ) -> None:
         self._bot = bot
+        self._on_unreachable = on_unreachable
         self._sessions = session_factory
         self._limiter = limiter
         self._poll = poll_interval.total_seconds()
@@ -166,7 +181,7 @@ class OutboxSender:
                 later(0.0 if chat_id in self._finished else 0.05)
                 continue
             if chat_id in blocked and row.method != "setMyCommands":
-                await self._finish_failed(row, "chat blocked the bot", block=False)
+                await self._keep(row, "the person cannot be reached")
                 later(0.0)
                 continue
             if row.not_before > now:
@@ -176,6 +191,10 @@ class OutboxSender:
             if row.target_id is not None:
                 if target is None or target.state == OutboxState.FAILED:
                     await self._finish_failed(row, "the message it refers to was not sent")
+                    later(0.0)
+                    continue
+                if target.state == OutboxState.UNDELIVERED:
+                    await self._keep(row, "kept with the message it refers to")
                     later(0.0)
                     continue
                 if target.state == OutboxState.PENDING:
@@ -218,7 +237,10 @@ class OutboxSender:
             else:
                 await self._finish_failed(row, f"400: {error.message}")
         except TelegramForbiddenError as error:
-            await self._finish_failed(row, f"403: {error.message}", block=row.chat_id > 0)
+            if row.chat_id > 0:  # a person: he never pressed «Старт», or blocked the bot
+                await self._keep(row, f"403: {error.message}", refused=True)
+            else:  # the bot is no longer in the group
+                await self._finish_failed(row, f"403: {error.message}")
         except TelegramUnauthorizedError as error:
             # The token was revoked: keep every row and keep trying; an admin must act.
             log.error("outbox: Telegram refused the bot token; rows stay pending")
@@ -283,10 +305,32 @@ class OutboxSender:
         async with self._sessions() as session, write_transaction(session):
             await outbox_db.mark_sent(session, row.id, message_id=message_id, at=datetime.now(UTC))
 
-    async def _finish_failed(self, row: OutboxMessage, error: str, *, block: bool = False) -> None:
+    async def _finish_failed(self, row: OutboxMessage, error: str) -> None:
         self.stats.failed += 1
         log.warning("outbox %s to %s failed for good: %s", row.id, row.chat_id, error)
         async with self._sessions() as session, write_transaction(session):
             await outbox_db.mark_failed(session, row.id, error=error)
-            if block:
-                await outbox_db.block_chat(session, row.chat_id, error)
+
+    async def _keep(self, row: OutboxMessage, error: str, *, refused: bool = False) -> None:
+        """Keep the row for a person who cannot be reached, until his next /start.
+
+        `refused`: Telegram has just answered 403. Otherwise the row was judged on what was
+        read before this transaction: if he pressed «Старт» since (his chat is no longer
+        blocked and the message this row refers to is queued again), the row is left pending
+        and goes out as usual.
+        """
+        async with self._sessions() as session, write_transaction(session):
+            blocked = await outbox_db.blocked_chat(session, row.chat_id)
+            if blocked is None:
+                target = None
+                if row.target_id is not None:
+                    target = await outbox_db.by_id(session, row.target_id)
+                target_kept = target is not None and target.state == OutboxState.UNDELIVERED
+                if not (refused or target_kept):
+                    return
+                blocked = await outbox_db.block_chat(session, row.chat_id, error)
+            self.stats.kept += 1
+            log.warning("outbox %s to %s kept: %s", row.id, row.chat_id, error)
+            await outbox_db.mark_undelivered(session, row.id, error=error, count_attempt=refused)
+            if row.method in _SENDS and self._on_unreachable is not None:
+                await self._on_unreachable(session, blocked)

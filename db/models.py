@@ -164,6 +164,10 @@ class OutboxState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # Kept for a person the bot cannot reach (403); sent again when he presses «Старт».
+    UNDELIVERED = "undelivered"
+    # An edit of a kept message, applied to the kept row instead of being sent.
+    MERGED = "merged"
 
 
 class OutboxMessage(Base):
@@ -193,13 +197,20 @@ class OutboxMessage(Base):
 
 
 class BlockedChat(Base):
-    """A chat that refused the bot for good (a user blocked it): nothing more is sent there."""
+    """A person the bot cannot reach (he never pressed «Старт», or blocked the bot).
+
+    While the row exists, messages to him are kept (`OutboxState.UNDELIVERED`), not sent;
+    his next /start deletes it and sends what was kept.
+    """
 
     __tablename__ = "blocked_chats"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     reason: Mapped[str] = mapped_column(String(300))
     blocked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The CS group's message saying who cannot be reached and what he is missing: written
+    # once per unreachable spell, then edited (an edit does not notify anyone).
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
 
 
 class AuditEntry(Base):

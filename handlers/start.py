@@ -35,23 +35,50 @@ async def start_appeal(
     dialog_manager: DialogManager,
 ) -> None:
     """The «Обжаловать» deep link of a case notice: the appeal dialog for that case."""
+    assert message.from_user is not None
+    assert command.args is not None
     if employee is None:
         await message.answer(texts("help-unknown"))
-        return
-    assert command.args is not None
-    case_id = int(command.args.removeprefix("appeal_"))
-    await appeals.open_for_case(
-        message, case_id, session, employee, settings, texts, dialog_manager
-    )
+    else:
+        case_id = int(command.args.removeprefix("appeal_"))
+        await appeals.open_for_case(
+            message, case_id, session, employee, settings, texts, dialog_manager
+        )
+    await access.user_returned(session, message.from_user.id, texts=texts)
 
 
 @router.message(CommandStart(), F.from_user)
 async def start(
     message: Message, bot: Bot, session: AsyncSession, employee: Employee | None, texts: Texts
 ) -> None:
+    """The greeting, then what was kept for him while the bot could not reach him."""
     assert message.from_user is not None
     applicant = access.Applicant.from_user(message.from_user)
-    await access.user_returned(session, applicant.telegram_id)
+    waiting = await access.waiting_for(session, applicant.telegram_id)
+    await greet(message, bot, session, employee, applicant, texts)
+    if waiting.more:
+        await message.answer(
+            texts(
+                "unreachable-waiting-cut",
+                total=waiting.count + waiting.more,
+                count=waiting.count,
+                more=waiting.more,
+            )
+        )
+    elif waiting.count:
+        await message.answer(texts("unreachable-waiting", count=waiting.count))
+    # After the greeting: the kept messages go out through the outbox, below it.
+    await access.user_returned(session, applicant.telegram_id, texts=texts)
+
+
+async def greet(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    employee: Employee | None,
+    applicant: access.Applicant,
+    texts: Texts,
+) -> None:
     if employee is None:
         employee = await access.recognise(session, applicant)
     scope = BotCommandScopeChat(chat_id=message.chat.id)

@@ -1,4 +1,5 @@
-"""The outbox sender against the loopback emulator: order, faults, permanent errors, edits."""
+"""The outbox sender against the loopback emulator: order, faults, permanent errors, edits,
+and people the bot cannot reach (kept messages, CS told once, sent on /start)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.outbox import OutboxSender
 from bot.ratelimit import SendLimiter
-from bot.services import notify
+from bot.services import notify, unreachable
+from bot.settings import Settings
+from bot.texts import Texts
+from db import outbox as outbox_db
 from db.engine import write_transaction
-from db.models import BlockedChat, OutboxMessage, OutboxState
+from db.models import BlockedChat, Employee, OutboxMessage, OutboxState, Role, WorkingGroup
 from emulator import BotAPIEmulator, EmulatorLimits
 from tests.conftest import TOKEN
 
@@ -25,6 +29,7 @@ GROUP = -1001000000001
 ALICE = 501
 BOB = 502
 CAROL = 503
+PETR = 504  # never pressed «Старт»
 
 
 @pytest.fixture
@@ -34,13 +39,17 @@ async def emu() -> AsyncIterator[BotAPIEmulator]:
     emulator.add_group(GROUP, "Клиентский сервис")
     for user_id, name in ((ALICE, "Алиса"), (BOB, "Борис"), (CAROL, "Карина")):
         emulator.add_user(user_id, name)
+    emulator.add_user(PETR, "Пётр", "Лидеров", started=False)
     yield emulator
     await emulator.stop()
 
 
 @pytest.fixture
 async def sender(
-    emu: BotAPIEmulator, sessions: async_sessionmaker[AsyncSession]
+    emu: BotAPIEmulator,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
 ) -> AsyncIterator[OutboxSender]:
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
     limiter = SendLimiter(global_per_second=30, group_per_minute=20, chat_per_second=10)
@@ -50,6 +59,7 @@ async def sender(
         limiter,
         poll_interval=timedelta(seconds=0.05),
         max_backoff=timedelta(seconds=0.2),
+        on_unreachable=unreachable.reporter(settings, texts),
     )
     yield outbox
     await outbox.stop()
@@ -98,7 +108,7 @@ async def test_every_message_arrives_once_and_in_order_through_429_5xx_and_drops
     assert sent_ids == {m.message_id for m in emu.bot_messages(ALICE)}
 
 
-async def test_permanent_errors_are_recorded_and_do_not_block_the_chat(
+async def test_permanent_errors_are_recorded_and_do_not_hold_the_chat_up(
     emu: BotAPIEmulator, sender: OutboxSender, sessions: async_sessionmaker[AsyncSession]
 ):
     emu.block_bot(CAROL)
@@ -116,7 +126,8 @@ async def test_permanent_errors_are_recorded_and_do_not_block_the_chat(
     assert "can't parse entities" in states[0][2]
     assert states[1][1] == OutboxState.SENT
     assert [m.text for m in emu.bot_messages(ALICE)] == ["после ошибки"]
-    assert states[2][1] == states[3][1] == OutboxState.FAILED
+    # A person who blocked the bot: his messages are kept for his next /start.
+    assert states[2][1] == states[3][1] == OutboxState.UNDELIVERED
     assert "blocked" in states[2][2]
     assert "chat not found" in states[4][2]
     # After the first refusal the blocked user is not asked again.
@@ -159,3 +170,182 @@ async def test_files_are_sent(
     message = emu.bot_messages(GROUP)[0]
     assert message.caption == "Итоги"
     assert message.file_bytes == png
+
+
+async def add_lead(sessions: async_sessionmaker[AsyncSession], telegram_id: int) -> None:
+    async with sessions() as session, write_transaction(session):
+        north = WorkingGroup(name="Группа <Север>")
+        session.add(
+            Employee(
+                full_name="Пётр Лидеров",
+                role=Role.LEAD,
+                telegram_id=telegram_id,
+                username="petr_l",
+                groups=[north],
+            )
+        )
+
+
+def lead_copy(session: AsyncSession, case_id: int) -> OutboxMessage:
+    keyboard = {
+        "inline_keyboard": [[{"text": "Беру в работу", "callback_data": f"cs:acc:{case_id}"}]]
+    }
+    row = notify.send_message(
+        session, PETR, f"📋 Кейс #{case_id}: новый", subject=f"case:{case_id}:lead:1"
+    )
+    row.payload = {**row.payload, "reply_markup": keyboard}
+    return row
+
+
+def notices(emu: BotAPIEmulator) -> list[str]:
+    return [m.text for m in emu.bot_messages(GROUP) if "Не удаётся доставить" in m.text]
+
+
+async def test_a_person_who_never_started_the_bot_is_reported_once_and_gets_all_on_start(
+    emu: BotAPIEmulator,
+    sender: OutboxSender,
+    sessions: async_sessionmaker[AsyncSession],
+    texts: Texts,
+):
+    await add_lead(sessions, PETR)
+    async with sessions() as session, write_transaction(session):
+        first = lead_copy(session, 12)
+        notify.send_message(session, PETR, "⏰ Кейс #12 ждёт реакции", subject="case:12:reminder")
+    sender.start()
+    await settle(sessions)
+
+    # Telegram was asked once; CS got one message naming him and what he misses.
+    calls = [c for c in emu.calls if c.params.get("chat_id") == str(PETR)]
+    assert len(calls) == 1
+    assert notices(emu) == [
+        "📵 Не удаётся доставить сообщения\n"
+        "Кому: Пётр Лидеров — лидер рабочей группы, Группа <Север>, @petr_l\n"
+        "Не доставлено: кейс #12, напоминание по кейсу #12\n"
+        "Бот не может написать первым, пока человек не откроет бота (или не разблокирует его).\n"
+        "Попросите его открыть бота и нажать «Старт» — всё, что ждёт, придёт сразу."
+    ]
+    notice_id = emu.bot_messages(GROUP)[0].message_id
+
+    # More for him while he is unreachable: kept, the CS message edited, nobody notified.
+    async with sessions() as session, write_transaction(session):
+        target = await outbox_db.by_id(session, first.id)
+        assert target is not None
+        keyboard = {
+            "inline_keyboard": [[{"text": "Назначить брифинг", "callback_data": "cs:br:12"}]]
+        }
+        edit = notify.edit_message(session, target, "📋 Кейс #12: в работе")
+        edit.payload = {**edit.payload, "reply_markup": keyboard}
+        notify.send_message(session, PETR, "↩️ Разбор вернули", subject="case:13:lead:1")
+    sender.wake()
+    await settle(sessions)
+    assert len(notices(emu)) == 1
+    assert "кейс #12, напоминание по кейсу #12, кейс #13" in notices(emu)[0]
+    assert len([c for c in emu.calls if c.params.get("chat_id") == str(PETR)]) == 1
+    async with sessions() as session:
+        states = [(row.chat_id, row.state) for row in await rows(sessions) if row.chat_id == PETR]
+        assert {state for _, state in states} == {OutboxState.UNDELIVERED}
+        assert await access_waiting(session) == unreachable.Waiting(count=3, more=0)
+
+    # He presses «Старт»: the three come in their order, the first as it reads now.
+    await emu.send_text(PETR, "/start")
+    async with sessions() as session, write_transaction(session):
+        assert await unreachable.release(session, PETR, texts=texts) == unreachable.Waiting(3, 0)
+    await settle(sessions)
+    received = emu.bot_messages(PETR)
+    assert [m.text for m in received] == [
+        "📋 Кейс #12: в работе",
+        "⏰ Кейс #12 ждёт реакции",
+        "↩️ Разбор вернули",
+    ]
+    assert received[0].buttons == [["Назначить брифинг"]]
+    assert not [
+        c
+        for c in emu.calls
+        if c.method == "editMessageText" and c.params.get("chat_id") == str(PETR)
+    ]
+    states = {row.id: row.state for row in await rows(sessions)}
+    assert states[first.id] == OutboxState.SENT
+    assert states[edit.id] == OutboxState.MERGED
+    # CS's message now says he is reached; CS was not written to again.
+    assert len(notices(emu)) == 0
+    resolved = emu.state.get_message(GROUP, notice_id)
+    assert resolved is not None
+    assert "✅ Сообщения доставлены" in resolved.text
+    assert "отправлены: 3" in resolved.text
+    assert len(emu.bot_messages(GROUP)) == 1
+    async with sessions() as session:
+        assert await session.get(BlockedChat, PETR) is None
+
+    # Later messages go out as usual, and the edits of the re-sent ones find them.
+    async with sessions() as session, write_transaction(session):
+        target = await outbox_db.by_id(session, first.id)
+        assert target is not None
+        notify.edit_message(session, target, "📋 Кейс #12: брифинг назначен")
+        notify.send_message(session, PETR, "Новое")
+    sender.wake()
+    await settle(sessions)
+    assert [m.text for m in emu.bot_messages(PETR)][-1] == "Новое"
+    assert emu.bot_messages(PETR)[0].text == "📋 Кейс #12: брифинг назначен"
+
+    # He blocks the bot later: CS is told again, once.
+    emu.block_bot(PETR)
+    async with sessions() as session, write_transaction(session):
+        notify.send_message(session, PETR, "После блокировки", subject="request:7:requester")
+        notify.send_message(session, PETR, "И ещё одно", subject="request:7:reminder")
+    sender.wake()
+    await settle(sessions)
+    assert len(notices(emu)) == 1
+    assert "Не доставлено: запрос З-7, напоминание по запросу З-7" in notices(emu)[0]
+
+
+async def access_waiting(session: AsyncSession) -> unreachable.Waiting:
+    return await unreachable.waiting(session, PETR)
+
+
+async def test_start_sends_the_last_twenty_kept_messages_and_says_how_many_are_left_out(
+    emu: BotAPIEmulator,
+    sender: OutboxSender,
+    sessions: async_sessionmaker[AsyncSession],
+    texts: Texts,
+):
+    emu.block_bot(BOB)
+    async with sessions() as session, write_transaction(session):
+        for n in range(1, 24):
+            notify.send_message(session, BOB, f"Сообщение {n}")
+        gone = notify.send_message(session, BOB, "Удалено до доставки")
+        notify.send_message(session, BOB, "Последнее")
+    sender.start()
+    await settle(sessions)
+    async with sessions() as session, write_transaction(session):
+        target = await outbox_db.by_id(session, gone.id)
+        assert target is not None
+        session.add(OutboxMessage(chat_id=BOB, method="deleteMessage", payload={}, target=target))
+    sender.wake()
+    await settle(sessions)
+    # A stranger to the roster is named by his id.
+    assert "пользователь не из списка сотрудников (ID 502)" in notices(emu)[0]
+    assert "Сообщение 1, Сообщение 2" in notices(emu)[0]
+    assert "и ещё" in notices(emu)[0]
+
+    async with sessions() as session:
+        assert await unreachable.waiting(session, BOB) == unreachable.Waiting(count=20, more=4)
+    emu.unblock_bot(BOB)
+    async with sessions() as session, write_transaction(session):
+        assert await unreachable.release(session, BOB, texts=texts) == unreachable.Waiting(20, 4)
+    await settle(sessions)
+    texts_received = [m.text for m in emu.bot_messages(BOB)]
+    assert texts_received == [f"Сообщение {n}" for n in range(5, 24)] + ["Последнее"]
+    assert not [c for c in emu.calls if c.method == "deleteMessage"]
+
+
+async def test_a_row_read_as_blocked_goes_out_if_he_pressed_start_meanwhile(
+    emu: BotAPIEmulator, sender: OutboxSender, sessions: async_sessionmaker[AsyncSession]
+):
+    async with sessions() as session, write_transaction(session):
+        row = notify.send_message(session, ALICE, "Привет")
+    # The sender read the chat as blocked, but /start released it before the row was kept.
+    await sender._keep(row, "the person cannot be reached")
+    assert [r.state for r in await rows(sessions)] == [OutboxState.PENDING]
+    sender.start()
+    await settle(sessions)
+    assert [m.text for m in emu.bot_messages(ALICE)] == ["Привет"]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.commands import commands_for
-from bot.services import notify
+from bot.services import notify, unreachable
 from bot.services.errors import AlreadyDone, NotFound
 from bot.services.roles import require_role
 from bot.settings import Settings
@@ -20,7 +20,6 @@ from bot.texts import Texts
 from db import access as access_db
 from db import audit
 from db import employees as employees_db
-from db import outbox as outbox_db
 from db.engine import write_transaction
 from db.models import AccessRequest, AccessRequestState, Employee, Role
 
@@ -64,10 +63,15 @@ async def recognise(session: AsyncSession, applicant: Applicant) -> Employee | N
     return employee
 
 
-async def user_returned(session: AsyncSession, telegram_id: int) -> None:
-    """The user wrote to the bot: if he had blocked it, he can be messaged again."""
+async def waiting_for(session: AsyncSession, telegram_id: int) -> unreachable.Waiting:
+    """What was kept for him while the bot could not reach him (his /start says so)."""
+    return await unreachable.waiting(session, telegram_id)
+
+
+async def user_returned(session: AsyncSession, telegram_id: int, *, texts: Texts) -> None:
+    """The user wrote to the bot, so he can be messaged: what was kept for him is sent."""
     async with write_transaction(session):
-        await outbox_db.unblock_chat(session, telegram_id)
+        await unreachable.release(session, telegram_id, texts=texts)
 
 
 async def bootstrap_cs_team(session: AsyncSession, telegram_ids: Sequence[int]) -> int:
