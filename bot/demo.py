@@ -128,7 +128,19 @@ async def scene_case(world: DemoWorld) -> None:
     calendar = await emu.wait_for_message(
         ANDREY.telegram_id, contains="дату брифинга", after=mark, timeout=WAIT
     )
-    await world.press(ANDREY, calendar, f"[{today:%d}]")
+    # The briefing tomorrow at 11:00 (every time of tomorrow is still ahead).
+    tomorrow = today + timedelta(days=1)
+    if tomorrow.month != today.month:
+        turn = next(label for row in calendar.buttons for label in row if label.endswith("▶"))
+        await world.press(ANDREY, calendar, turn)
+        calendar = await emu.wait_for_edit(
+            ANDREY.telegram_id, calendar.message_id, contains="дату брифинга", timeout=WAIT
+        )
+    await world.press(ANDREY, calendar, f"{tomorrow:%d}")
+    times = await emu.wait_for_edit(
+        ANDREY.telegram_id, calendar.message_id, contains="выберите время", timeout=WAIT
+    )
+    await world.press(ANDREY, times, "11:00")
     copy = await emu.wait_for_edit(
         ANDREY.telegram_id, copy.message_id, contains="брифинг назначен", timeout=WAIT
     )

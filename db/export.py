@@ -48,7 +48,7 @@ async def cases(session: AsyncSession, start: datetime, end: datetime) -> Sequen
             author.full_name.label("author"),
             Case.created_at,
             Case.accepted_at,
-            Case.briefing_date,
+            Case.briefing_at,
             Case.recheck_due_at,
             Case.analysis_process,
             Case.analysis_cause,

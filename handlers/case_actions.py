@@ -1,17 +1,26 @@
 """The buttons of a case post, and the short dialogs for acts that need input (a briefing
-date, a comment, the process analysis). The service checks every act again."""
+day and time, a comment, the process analysis). The service checks every act again."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import ChatEvent, Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, ManagedCalendar, Row, SwitchTo
+from aiogram_dialog.widgets.kbd import (
+    Back,
+    Button,
+    Cancel,
+    Group,
+    ManagedCalendar,
+    Row,
+    Select,
+    SwitchTo,
+)
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +28,7 @@ from bot.callbacks import CaseAct, CaseButton
 from bot.dialog_widgets import RuCalendar, T, services_of
 from bot.filters import RoleFilter
 from bot.services import cases
+from bot.services.case_lookup import MAX_ID
 from bot.services.errors import Invalid, ServiceError
 from bot.settings import Settings
 from bot.texts import Texts
@@ -30,6 +40,7 @@ router.callback_query.filter(RoleFilter(Role.CS, Role.LEAD))
 
 class BriefingSG(StatesGroup):
     pick = State()
+    time = State()
 
 
 class CommentSG(StatesGroup):
@@ -63,11 +74,22 @@ async def case_button(
     dialog_manager: DialogManager,
 ) -> None:
     act, case_id = callback_data.act, callback_data.case_id
+    if not 1 <= case_id <= MAX_ID:
+        await query.answer(texts("error-stale-button"), show_alert=True)
+        return
     try:
         if act in _INPUT_STATES:
             await cases.precheck(session, employee, case_id, act)
         else:
-            await cases.perform(session, employee, case_id, act, settings=settings, texts=texts)
+            await cases.perform(
+                session,
+                employee,
+                case_id,
+                act,
+                settings=settings,
+                texts=texts,
+                bot_username=await _bot_username(query.bot),
+            )
     except ServiceError as error:
         await query.answer(texts(error.key, **error.args_), show_alert=True)
         return
@@ -89,6 +111,11 @@ async def case_button(
     await query.answer(texts("case-input-opened"), show_alert=True)
 
 
+async def _bot_username(bot: Bot | None) -> str:
+    """For the manager's «Обжаловать» link (aiogram caches getMe)."""
+    return ((await bot.me()).username or "") if bot is not None else ""
+
+
 # --- shared pieces of the input dialogs -------------------------------------------------
 
 
@@ -107,7 +134,14 @@ async def _perform(
     case_id, act = _start(manager)
     try:
         case = await cases.perform(
-            session, employee, case_id, act, settings=settings, texts=texts, data=data
+            session,
+            employee,
+            case_id,
+            act,
+            settings=settings,
+            texts=texts,
+            data=data,
+            bot_username=await _bot_username(manager.middleware_data.get("bot")),
         )
     except Invalid as error:
         await _say(event, texts(error.key, **error.args_))
@@ -122,7 +156,7 @@ async def _perform(
         texts(
             done_key,
             id=case.id,
-            date=case.briefing_date,
+            when=case.briefing_at,
             state=texts(f"case-state-{str(case.state).replace('_', '-')}"),
         ),
     )
@@ -146,8 +180,15 @@ async def _prompt_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
     comment_key = (
         "case-ask-failed-comment" if act == CaseAct.RECHECK_FAILED else "case-ask-return-comment"
     )
+    day = date.fromisoformat(draft["day"]) if draft.get("day") else None
     return {
         "briefing": texts("case-ask-briefing-date", id=case_id),
+        "briefing_time": texts(
+            "case-ask-briefing-time" if draft.get("slots") else "case-ask-briefing-no-time",
+            id=case_id,
+            date=day,
+        ),
+        "slots": draft.get("slots", []),
         "comment": texts(comment_key, id=case_id),
         "process": texts("case-ask-process", id=case_id),
         "cause": texts("case-ask-cause"),
@@ -190,23 +231,71 @@ async def _wrong_text(
     manager.show_mode = ShowMode.SEND
 
 
-# --- briefing date ------------------------------------------------------------------------
+# --- the briefing: a day, then a time ------------------------------------------------------
 
 
-async def _briefing_picked(
+def _briefing_day_unavailable(day: date, manager: DialogManager) -> str | None:
+    return cases.briefing_day_unavailable(day, manager.middleware_data["settings"])
+
+
+async def _briefing_day_picked(
     event: ChatEvent, widget: ManagedCalendar, manager: DialogManager, picked: date, /
 ) -> None:
     assert isinstance(event, CallbackQuery)
-    await _perform(manager, event, cases.ActInput(briefing_date=picked), "case-briefing-saved")
+    settings: Settings = manager.middleware_data["settings"]
+    _, _, texts = services_of(manager)
+    reason = cases.briefing_day_unavailable(picked, settings)
+    if reason is not None:
+        await event.answer(texts(reason), show_alert=True)
+        return
+    manager.dialog_data["day"] = picked.isoformat()
+    manager.dialog_data["slots"] = [
+        slot.strftime("%H:%M") for slot in cases.briefing_slots(picked, settings)
+    ]
+    await manager.switch_to(BriefingSG.time)
+
+
+def _slot_id(slot: str) -> str:
+    """«09:30» as a button id: 0930 (callback data keeps to digits)."""
+    return slot.replace(":", "")
+
+
+async def _briefing_time_picked(
+    query: CallbackQuery, widget: Any, manager: DialogManager, slot: str
+) -> None:
+    settings: Settings = manager.middleware_data["settings"]
+    day = date.fromisoformat(manager.dialog_data["day"])
+    if len(slot) != 4 or not slot.isdigit():
+        await query.answer()
+        return
+    picked = time(int(slot[:2]) % 24, int(slot[2:]) % 60)
+    moment = cases.briefing_moment(day, picked, settings)
+    await _perform(manager, query, cases.ActInput(briefing_at=moment), "case-briefing-saved")
 
 
 briefing_dialog = Dialog(
     Window(
         Format("{briefing}"),
-        RuCalendar(id="briefing_date", on_click=_briefing_picked, future_only=True),
+        RuCalendar(id="briefing_date", on_click=_briefing_day_picked, future_only=True),
         Cancel(T("btn-cancel")),
         getter=_prompt_data,
         state=BriefingSG.pick,
+    ),
+    Window(
+        Format("{briefing_time}"),
+        Group(
+            Select(
+                Format("{item}"),
+                id="briefing_time",
+                item_id_getter=_slot_id,
+                items="slots",
+                on_click=_briefing_time_picked,
+            ),
+            width=4,
+        ),
+        Row(Back(T("btn-back")), Cancel(T("btn-cancel"))),
+        getter=_prompt_data,
+        state=BriefingSG.time,
     ),
 )
 

@@ -158,16 +158,17 @@ async def drive_to(
     category = CaseCategory.PROCESS if state == CaseState.ANALYSED else CaseCategory.COMMUNICATION
     case = await register(sessions, world, settings, texts, category=category)
     today = cases.local_today(settings)
+    briefing = cases.briefing_moment(today + timedelta(days=1), time(10, 0), settings)
     steps: dict[CaseState, list[tuple[int, CaseAct, cases.ActInput | None]]] = {
         CaseState.NEW: [],
         CaseState.ACCEPTED: [(world.lead_both, CaseAct.ACCEPT, None)],
         CaseState.BRIEFING_SET: [
             (world.lead_both, CaseAct.ACCEPT, None),
-            (world.lead_both, CaseAct.SET_BRIEFING, cases.ActInput(briefing_date=today)),
+            (world.lead_both, CaseAct.SET_BRIEFING, cases.ActInput(briefing_at=briefing)),
         ],
         CaseState.RECHECK: [
             (world.lead_both, CaseAct.ACCEPT, None),
-            (world.lead_both, CaseAct.SET_BRIEFING, cases.ActInput(briefing_date=today)),
+            (world.lead_both, CaseAct.SET_BRIEFING, cases.ActInput(briefing_at=briefing)),
             (world.lead_south, CaseAct.BRIEFING_HELD, None),
         ],
         CaseState.ANALYSED: [
@@ -187,13 +188,13 @@ async def drive_to(
         ],
         CaseState.CLOSED: [
             (world.lead_both, CaseAct.ACCEPT, None),
-            (world.lead_both, CaseAct.SET_BRIEFING, cases.ActInput(briefing_date=today)),
+            (world.lead_both, CaseAct.SET_BRIEFING, cases.ActInput(briefing_at=briefing)),
             (world.cs, CaseAct.BRIEFING_HELD, None),
             (world.cs, CaseAct.RECHECK_PASSED, None),
         ],
         CaseState.REPEATED: [
             (world.lead_both, CaseAct.ACCEPT, None),
-            (world.lead_both, CaseAct.SET_BRIEFING, cases.ActInput(briefing_date=today)),
+            (world.lead_both, CaseAct.SET_BRIEFING, cases.ActInput(briefing_at=briefing)),
             (world.cs, CaseAct.BRIEFING_HELD, None),
             (world.cs, CaseAct.RECHECK_FAILED, cases.ActInput(comment="Снова не представился")),
         ],
@@ -502,7 +503,7 @@ async def test_withdraw_edits_every_post_and_cancels_every_pending_reminder(
     expected_pending = {
         CaseState.NEW: {cases.ACK, cases.ESCALATE},
         CaseState.ACCEPTED: set(),
-        CaseState.BRIEFING_SET: set(),
+        CaseState.BRIEFING_SET: {cases.BRIEFING_DAY},
         CaseState.RECHECK: {cases.RECHECK_NOTICE, cases.RECHECK_DUE},
         CaseState.ANALYSED: {cases.MEASURES_DUE},
     }[state]
@@ -534,7 +535,16 @@ async def test_withdraw_edits_every_post_and_cancels_every_pending_reminder(
     assert stored.state == CaseState.WITHDRAWN
     assert stored.closed_at is not None
 
-    edits = await outbox(sessions, after=mark)
+    rows = await outbox(sessions, after=mark)
+    # The manager hears it (a reply to his first notice, no «Обжаловать» on a withdrawn case).
+    (news,) = [row for row in rows if row.method == "sendMessage"]
+    assert news.chat_id == MANAGER_TG
+    assert news.payload["text"].startswith(texts("case-manager-withdrawn", id=case.id))
+    assert "Апелляция принята" in news.payload["text"]
+    assert "reply_markup" not in news.payload
+    notice = next(r for r in await outbox(sessions) if r.subject == f"case:{case.id}:manager")
+    assert news.target_id == notice.id
+    edits = [row for row in rows if row.method != "sendMessage"]
     assert [row.method for row in edits] == ["editMessageText"] * len(sends)
     assert sorted(row.target_id or 0 for row in edits) == sorted(row.id for row in sends)
     for edit in edits:
@@ -621,8 +631,10 @@ async def test_two_concurrent_accepts_make_one_transition_and_one_already_done(
     assert stored.state == CaseState.ACCEPTED
     assert stored.accepted_by_id == winner
     assert await audit_actions(sessions, case.id) == ["register", "accept"]
-    # One round of edits: the group post and each lead's copy, once.
-    edits = await outbox(sessions, after=mark)
+    # One round of edits: the group post and each lead's copy, once; one notice to the manager.
+    rows = await outbox(sessions, after=mark)
+    assert [row.chat_id for row in rows if row.method == "sendMessage"] == [MANAGER_TG]
+    edits = [row for row in rows if row.method != "sendMessage"]
     assert [row.method for row in edits] == ["editMessageText"] * (1 + len(SOUTH_LEADS_TG))
     assert len({row.target_id for row in edits}) == len(edits)
     kinds = {r.kind: r.state for r in await case_reminders(sessions, case.id)}
@@ -794,9 +806,12 @@ async def test_recheck_notice_goes_to_cs_and_on_the_day_to_cs_and_the_leads(
     today = await outbox(sessions, after=mark)
     assert sorted(row.chat_id for row in today) == sorted([CS_CHAT_ID, *SOUTH_LEADS_TG])
     for row in today:
-        assert row.payload["text"] == texts(
-            "case-remind-recheck-today", id=case.id, manager="Мария Козлова"
+        key = (
+            "case-remind-recheck-today"
+            if row.chat_id == CS_CHAT_ID
+            else "case-remind-recheck-today-lead"
         )
+        assert row.payload["text"] == texts(key, id=case.id, manager="Мария Козлова")
     assert {r.state for r in await case_reminders(sessions, case.id)} >= {ReminderState.SENT}
 
 

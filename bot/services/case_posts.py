@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CaseAct, CaseButton
+from bot.services import longtext
 from bot.services.masking import mask_personal_data
 from bot.texts import Html, Texts
 from db.models import Case, CaseCategory, CaseSource, CaseState, CaseTab
@@ -70,6 +68,11 @@ def keyboard(case: Case, audience: str, texts: Texts) -> InlineKeyboardMarkup | 
     acts = buttons_for(case, audience)
     if not acts:
         return None
+    return act_keyboard(case, acts, texts)
+
+
+def act_keyboard(case: Case, acts: list[CaseAct], texts: Texts) -> InlineKeyboardMarkup:
+    """The buttons of `acts` on the case, one a row (a reminder's or a notice's buttons)."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
@@ -98,7 +101,7 @@ def status_line(case: Case, texts: Texts) -> str:
         who = case.accepted_by.full_name if case.accepted_by else "—"
         return texts("case-status-accepted", who=who, date=case.accepted_at)
     if state == CaseState.BRIEFING_SET:
-        return texts("case-status-briefing-set", date=case.briefing_date)
+        return texts("case-status-briefing-set", when=case.briefing_at)
     if state == CaseState.RECHECK:
         assert case.recheck_due_at is not None
         held = case.briefing_held_at
@@ -120,21 +123,23 @@ def status_line(case: Case, texts: Texts) -> str:
 
 # Telegram's limit is 4096 characters after entity parsing; leave room for the edit marks.
 MAX_VISIBLE = 4000
-_TAG = re.compile(r"<[^>]+>")
 
 
 def visible_length(html_text: str) -> int:
-    """The length Telegram counts: tags removed, entities decoded."""
-    return len(html.unescape(_TAG.sub("", html_text)))
+    """The length Telegram counts (the long-message rule's)."""
+    return longtext.visible_length(html_text)
 
 
-def render(case: Case, texts: Texts, *, last_action: str = "") -> str:
+def render(case: Case, texts: Texts, *, last_action: str = "", full: bool = False) -> str:
     """The post, shortened if needed so it always fits one Telegram message.
 
     A long summary together with a long analysis and comment can pass the limit; then the
-    summary is cut (its full text stays in the database and in /case N).
+    summary is cut (its full text stays in the database and in /case N). `full` keeps it
+    whole, for a view that applies the long-message rule itself (the /case N card).
     """
     text = _render(case, texts, case.summary, last_action)
+    if full:
+        return text
     excess = visible_length(text) - MAX_VISIBLE
     if excess <= 0:
         return text

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CaseAct
@@ -20,6 +21,7 @@ from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.services.roles import require_role
 from bot.settings import Settings
 from bot.texts import Html, Texts
+from db import appeals as appeals_db
 from db import audit
 from db import cases as cases_db
 from db import employees as employees_db
@@ -56,9 +58,19 @@ ESCALATE = "case_escalate"
 RECHECK_NOTICE = "case_recheck_notice"
 RECHECK_DUE = "case_recheck_due"
 MEASURES_DUE = "case_measures_due"
+BRIEFING_DAY = "case_briefing_day"
 ACK_KINDS = {ACK, ESCALATE}
 OPEN_STATES = frozenset(CaseState) - FINAL_CASE_STATES
 BOTH = frozenset(CaseCategory)
+
+# The briefing's times a lead may pick (local, TIMEZONE): every half hour of the working day.
+BRIEFING_FIRST = time(9, 0)
+BRIEFING_LAST = time(18, 0)
+BRIEFING_STEP = timedelta(minutes=30)
+# The briefing-day reminder: at this local time of the day, or an hour before a briefing set
+# later than that (or earlier in the day).
+BRIEFING_REMIND_AT = time(9, 0)
+BRIEFING_REMIND_BEFORE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,7 @@ class Analysis:
 class ActInput:
     """What an act that needs input carries."""
 
-    briefing_date: date | None = None
+    briefing_at: datetime | None = None
     comment: str = ""
     analysis: Analysis | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -179,6 +191,49 @@ def check_future_date(value: date, today: date) -> date:
 
 def local_today(settings: Settings) -> date:
     return datetime.now(settings.tz).date()
+
+
+def briefing_slots(day: date, settings: Settings, now: datetime | None = None) -> list[time]:
+    """The times a briefing on `day` may start (local): the half hours of the working day
+    still ahead; none for a past day."""
+    moment = (now or datetime.now(UTC)).astimezone(settings.tz)
+    slot = datetime.combine(day, BRIEFING_FIRST, tzinfo=settings.tz)
+    last = datetime.combine(day, BRIEFING_LAST, tzinfo=settings.tz)
+    slots = []
+    while slot <= last:
+        if slot > moment:
+            slots.append(slot.time())
+        slot += BRIEFING_STEP
+    return slots
+
+
+def briefing_moment(day: date, at: time, settings: Settings) -> datetime:
+    """A picked day and time (local) as the UTC moment stored."""
+    return datetime.combine(day, at, tzinfo=settings.tz).astimezone(UTC)
+
+
+def check_briefing(moment: datetime, settings: Settings, now: datetime | None = None) -> datetime:
+    """A briefing moment a lead may pick: one of its day's slots still ahead."""
+    local = moment.astimezone(settings.tz)
+    if local.time() not in briefing_slots(local.date(), settings, now):
+        if local.date() < (now or datetime.now(UTC)).astimezone(settings.tz).date():
+            raise Invalid("case-error-date-past")
+        raise Invalid("case-error-briefing-time")
+    return moment.astimezone(UTC)
+
+
+def briefing_day_unavailable(day: date, settings: Settings) -> str | None:
+    """Why a calendar day cannot be picked for a briefing (None: it can)."""
+    if day < local_today(settings):
+        return "case-error-date-past"
+    if not briefing_slots(day, settings):
+        return "case-error-briefing-day-over"
+    return None
+
+
+def appeal_closes(case: Case, settings: Settings) -> datetime:
+    """When the manager's appeal window of the case closes."""
+    return case.created_at + settings.appeal_window
 
 
 # --- registration -----------------------------------------------------------------------
@@ -265,7 +320,7 @@ async def register_in_transaction(
         entity_id=case.id,
         action="register",
         to_state=CaseState.NEW,
-        comment=f"repeat of #{earlier.id}" if earlier else "",
+        comment=texts("case-audit-repeat-of", id=earlier.id) if earlier else "",
     )
     await _publish(session, case, settings=settings, texts=texts, bot_username=bot_username)
     subject = _subject(case)
@@ -319,6 +374,7 @@ async def _publish(
                 "case-manager-notice",
                 id=case.id,
                 days=max(1, round(settings.appeal_window.total_seconds() / 86400)),
+                closes=appeal_closes(case, settings),
                 post=Html(text),
             ),
             keyboard=case_posts.appeal_keyboard(case, bot_username, texts),
@@ -379,11 +435,21 @@ async def perform(
     settings: Settings,
     texts: Texts,
     data: ActInput | None = None,
+    bot_username: str = "",
 ) -> Case:
-    """Do `act` to the case in its own transaction, or raise the reason it cannot be done."""
+    """Do `act` to the case in its own transaction, or raise the reason it cannot be done.
+
+    `bot_username` builds the manager's «Обжаловать» link (none without it)."""
     async with write_transaction(session):
         return await perform_in_transaction(
-            session, actor, case_id, act, settings=settings, texts=texts, data=data
+            session,
+            actor,
+            case_id,
+            act,
+            settings=settings,
+            texts=texts,
+            data=data,
+            bot_username=bot_username,
         )
 
 
@@ -396,6 +462,7 @@ async def perform_in_transaction(
     settings: Settings,
     texts: Texts,
     data: ActInput | None = None,
+    bot_username: str = "",
 ) -> Case:
     """`perform` inside the caller's write transaction (another use case that must change the
     case atomically with its own rows: an accepted appeal)."""
@@ -407,7 +474,7 @@ async def perform_in_transaction(
     assert actor is not None
     previous = case.state
     now = datetime.now(UTC)
-    comment = _apply(case, act, actor, data, now=now, settings=settings)
+    comment = _apply(case, act, actor, data, now=now, settings=settings, texts=texts)
     case.state = rule.target
     if rule.target in FINAL_CASE_STATES:
         case.closed_at = now
@@ -422,13 +489,23 @@ async def perform_in_transaction(
         comment=comment,
     )
     await _after(session, case, act, actor, settings=settings, texts=texts)
+    await _tell_manager(
+        session, case, act, actor, settings=settings, texts=texts, bot_username=bot_username
+    )
     last = texts("case-post-last-action", who=actor.full_name, when=now)
     await _refresh_posts(session, case, texts, last_action=last)
     return case
 
 
 def _apply(
-    case: Case, act: CaseAct, actor: Employee, data: ActInput, *, now: datetime, settings: Settings
+    case: Case,
+    act: CaseAct,
+    actor: Employee,
+    data: ActInput,
+    *,
+    now: datetime,
+    settings: Settings,
+    texts: Texts,
 ) -> str:
     """Change the case's fields for `act`; returns the audit comment."""
     today = local_today(settings)
@@ -438,10 +515,10 @@ def _apply(
         case.accepted_at = now
         return ""
     if act == CaseAct.SET_BRIEFING:
-        if data.briefing_date is None:
+        if data.briefing_at is None:
             raise Invalid("case-error-date-missing")
-        case.briefing_date = check_future_date(data.briefing_date, today)
-        return data.briefing_date.isoformat()
+        case.briefing_at = check_briefing(data.briefing_at, settings, now)
+        return texts.datetime(case.briefing_at)
     if act == CaseAct.BRIEFING_HELD:
         case.briefing_held_at = now
         case.recheck_due_at = now + settings.recheck_after
@@ -476,15 +553,32 @@ async def _after(
     settings: Settings,
     texts: Texts,
 ) -> None:
-    """Reminders and extra notices that follow a transition."""
+    """Reminders and the notices to CS and the leads that follow a transition."""
     subject = _subject(case)
     if case.state in FINAL_CASE_STATES:
         await reminders.cancel(session, subject)
         return
     if act == CaseAct.ACCEPT:
         await reminders.cancel(session, subject, ACK_KINDS)
+    elif act == CaseAct.SET_BRIEFING:
+        assert case.briefing_at is not None
+        await reminders.cancel(session, subject, {BRIEFING_DAY})
+        _schedule_briefing_day(session, case, actor, settings)
+        await _reply_in_group(
+            session,
+            case,
+            texts(
+                "case-briefing-reply",
+                id=case.id,
+                when=case.briefing_at,
+                who=actor.full_name,
+                manager=case.manager.full_name,
+            ),
+            kind="briefing",
+        )
     elif act == CaseAct.BRIEFING_HELD:
         assert case.recheck_due_at is not None
+        await reminders.cancel(session, subject, {BRIEFING_DAY})
         payload = {"case_id": case.id}
         notice_at = case.recheck_due_at - settings.recheck_notice
         if notice_at > datetime.now(UTC):
@@ -501,24 +595,20 @@ async def _after(
         reminders.schedule(
             session, kind=MEASURES_DUE, due_at=due, subject=subject, payload={"case_id": case.id}
         )
-        group_post = await outbox_db.latest_for_subject(session, f"{subject}:group")
-        if group_post is not None:
-            notify.send_message(
-                session,
-                group_post.chat_id,
-                texts(
-                    "case-analysis-reply",
-                    id=case.id,
-                    who=actor.full_name,
-                    process=case.analysis_process or "",
-                    cause=case.analysis_cause or "",
-                    measures=case.analysis_measures or "",
-                    due=case.measures_due,
-                ),
-                reply_to=group_post,
-                thread_id=group_post.payload.get("message_thread_id"),
-                subject=f"{subject}:analysis",
-            )
+        await _reply_in_group(
+            session,
+            case,
+            texts(
+                "case-analysis-reply",
+                id=case.id,
+                who=actor.full_name,
+                process=case.analysis_process or "",
+                cause=case.analysis_cause or "",
+                measures=case.analysis_measures or "",
+                due=case.measures_due,
+            ),
+            kind="analysis",
+        )
     elif act == CaseAct.RETURN:
         await reminders.cancel(session, subject, {MEASURES_DUE})
         for lead in await cases_db.leads_of_group(session, case.group_id):
@@ -527,7 +617,133 @@ async def _after(
                     session,
                     lead.telegram_id,
                     texts("case-returned-notice", id=case.id, comment=case.last_comment or ""),
+                    keyboard=case_posts.act_keyboard(case, [CaseAct.SUBMIT_ANALYSIS], texts),
+                    reply_to=await _lead_copy(session, case, lead),
+                    subject=f"{subject}:returned",
                 )
+
+
+def _schedule_briefing_day(
+    session: AsyncSession, case: Case, lead: Employee, settings: Settings
+) -> None:
+    """The lead and the manager are reminded on the briefing's day: at BRIEFING_REMIND_AT,
+    or an hour before it when that is earlier or the morning has passed already."""
+    assert case.briefing_at is not None
+    now = datetime.now(UTC)
+    day = case.briefing_at.astimezone(settings.tz).date()
+    morning = datetime.combine(day, BRIEFING_REMIND_AT, tzinfo=settings.tz)
+    before = case.briefing_at - BRIEFING_REMIND_BEFORE
+    due = min(morning, before)
+    if due <= now:
+        due = before
+    if due <= now:
+        return  # set less than an hour ahead: everybody has just heard of it
+    reminders.schedule(
+        session,
+        kind=BRIEFING_DAY,
+        due_at=due,
+        subject=_subject(case),
+        payload={"case_id": case.id, "lead_id": lead.id, "at": case.briefing_at.isoformat()},
+    )
+
+
+async def _group_post(session: AsyncSession, case: Case) -> OutboxMessage | None:
+    return await outbox_db.latest_for_subject(session, f"{_subject(case)}:group")
+
+
+async def _lead_copy(session: AsyncSession, case: Case, lead: Employee) -> OutboxMessage | None:
+    return await outbox_db.latest_for_subject(session, f"{_subject(case)}:lead:{lead.id}")
+
+
+async def _reply_in_group(
+    session: AsyncSession,
+    case: Case,
+    text: str,
+    *,
+    kind: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """A message to the CS group as a reply to the case post (Telegram notifies about it,
+    unlike the post's edits). Without a post (not published here) it goes to the group when
+    `settings` are given, else nowhere."""
+    post = await _group_post(session, case)
+    if post is not None:
+        chat_id, thread_id = post.chat_id, post.payload.get("message_thread_id")
+    elif settings is not None and settings.cs_chat_id is not None:
+        chat_id, thread_id = settings.cs_chat_id, settings.cs_cases_thread_id or None
+    else:
+        return
+    notify.send_message(
+        session,
+        chat_id,
+        text,
+        keyboard=keyboard,
+        reply_to=post,
+        thread_id=thread_id,
+        subject=f"{_subject(case)}:{kind}",
+    )
+
+
+# The manager's notice of each act (what changed in his case).
+_MANAGER_KEYS: dict[CaseAct, str] = {
+    CaseAct.ACCEPT: "case-manager-accepted",
+    CaseAct.SET_BRIEFING: "case-manager-briefing",
+    CaseAct.BRIEFING_HELD: "case-manager-briefing-held",
+    CaseAct.RECHECK_PASSED: "case-manager-recheck-passed",
+    CaseAct.RECHECK_FAILED: "case-manager-recheck-failed",
+    CaseAct.SUBMIT_ANALYSIS: "case-manager-analysis-submitted",
+    CaseAct.CONFIRM: "case-manager-analysis-confirmed",
+    CaseAct.RETURN: "case-manager-analysis-returned",
+    CaseAct.WITHDRAW: "case-manager-withdrawn",
+}
+
+
+async def _tell_manager(
+    session: AsyncSession,
+    case: Case,
+    act: CaseAct,
+    actor: Employee,
+    *,
+    settings: Settings,
+    texts: Texts,
+    bot_username: str,
+) -> None:
+    """The manager hears every change of his case, as a reply to his first notice; while
+    he may still appeal, with the date the window closes and «Обжаловать»."""
+    manager = case.manager
+    if manager.telegram_id is None or not manager.active:
+        return
+    text = texts(
+        _MANAGER_KEYS[act],
+        id=case.id,
+        who=actor.full_name,
+        when=case.briefing_at,
+        due=Html(texts.date(case.recheck_due_at))
+        if act == CaseAct.BRIEFING_HELD and case.recheck_due_at
+        else case.measures_due,
+        comment=case.last_comment or "",
+    )
+    if act == CaseAct.WITHDRAW and case.last_comment:
+        text = "\n".join([text, texts("case-manager-comment", comment=case.last_comment)])
+    keyboard = None
+    closes = appeal_closes(case, settings)
+    if (
+        bot_username
+        and case.is_open
+        and datetime.now(UTC) < closes
+        and await appeals_db.latest_for_case(session, case.id) is None
+    ):
+        text = "\n".join([text, texts("case-manager-appeal-until", closes=closes)])
+        keyboard = case_posts.appeal_keyboard(case, bot_username, texts)
+    notify.send_message(
+        session,
+        manager.telegram_id,
+        text,
+        keyboard=keyboard,
+        reply_to=await outbox_db.latest_for_subject(session, f"{_subject(case)}:manager"),
+        subject=f"{_subject(case)}:news",
+    )
 
 
 async def _refresh_posts(
@@ -611,7 +827,8 @@ def can_see(viewer: Employee, case: Case) -> bool:
 def register_reminders(
     registry: reminders.ReminderRegistry, settings: Settings, texts: Texts
 ) -> None:
-    """The renderers of the case reminders (they need the settings and the texts)."""
+    """The renderers of the case reminders (they need the settings and the texts). Each one
+    carries the button that resolves it, or is a reply to the post it is about."""
 
     async def leads_and_case(
         session: AsyncSession, payload: dict[str, Any]
@@ -621,28 +838,42 @@ def register_reminders(
             return None
         return case, list(await cases_db.leads_of_group(session, case.group_id))
 
-    def to_group(session: AsyncSession, text: str, case: Case) -> None:
-        assert settings.cs_chat_id is not None
-        notify.send_message(
-            session,
-            settings.cs_chat_id,
-            text,
-            thread_id=settings.cs_cases_thread_id or None,
-            subject=f"{_subject(case)}:reminder",
+    async def to_group(
+        session: AsyncSession, text: str, case: Case, keyboard: InlineKeyboardMarkup | None = None
+    ) -> None:
+        await _reply_in_group(
+            session, case, text, kind="reminder", keyboard=keyboard, settings=settings
         )
 
-    def to_leads(session: AsyncSession, text: str, leads: list[Employee]) -> None:
+    async def to_leads(
+        session: AsyncSession,
+        text: str,
+        case: Case,
+        leads: list[Employee],
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> None:
         for lead in leads:
             if lead.telegram_id is not None:
-                notify.send_message(session, lead.telegram_id, text)
+                notify.send_message(
+                    session,
+                    lead.telegram_id,
+                    text,
+                    keyboard=keyboard,
+                    reply_to=await _lead_copy(session, case, lead),
+                    subject=f"{_subject(case)}:reminder",
+                )
 
     async def ack(session: AsyncSession, reminder: Any) -> None:
         found = await leads_and_case(session, reminder.payload)
         if found is None or found[0].state != CaseState.NEW:
             return
         case, leads = found
-        to_leads(
-            session, texts("case-remind-ack", id=case.id, manager=case.manager.full_name), leads
+        await to_leads(
+            session,
+            texts("case-remind-ack", id=case.id, manager=case.manager.full_name),
+            case,
+            leads,
+            case_posts.act_keyboard(case, [CaseAct.ACCEPT], texts),
         )
 
     async def escalate(session: AsyncSession, reminder: Any) -> None:
@@ -657,7 +888,7 @@ def register_reminders(
             for lead in leads
         )
         hours = round(2 * settings.ack_sla.total_seconds() / 3600)
-        to_group(
+        await to_group(
             session,
             texts("case-remind-escalate", id=case.id, leads=Html(mentions or "—"), hours=hours),
             case,
@@ -671,7 +902,7 @@ def register_reminders(
         assert case.recheck_due_at is not None
         if case.recheck_due_at <= datetime.now(UTC):
             return  # fell due while the bot was down: the due-day reminder says it all
-        to_group(
+        await to_group(
             session,
             texts(
                 "case-remind-recheck-soon",
@@ -687,9 +918,19 @@ def register_reminders(
         if found is None or found[0].state != CaseState.RECHECK:
             return
         case, leads = found
-        text = texts("case-remind-recheck-today", id=case.id, manager=case.manager.full_name)
-        to_group(session, text, case)
-        to_leads(session, text, leads)
+        manager = case.manager.full_name
+        await to_group(
+            session,
+            texts("case-remind-recheck-today", id=case.id, manager=manager),
+            case,
+            case_posts.act_keyboard(case, [CaseAct.RECHECK_PASSED, CaseAct.RECHECK_FAILED], texts),
+        )
+        await to_leads(
+            session,
+            texts("case-remind-recheck-today-lead", id=case.id, manager=manager),
+            case,
+            leads,
+        )
 
     async def measures_due(session: AsyncSession, reminder: Any) -> None:
         found = await leads_and_case(session, reminder.payload)
@@ -697,14 +938,51 @@ def register_reminders(
             return
         case, leads = found
         text = texts("case-remind-measures", id=case.id, manager=case.manager.full_name)
-        to_leads(session, text, leads)
-        to_group(session, text, case)
+        await to_leads(session, text, case, leads)
+        await to_group(session, text, case)
+
+    async def briefing_day(session: AsyncSession, reminder: Any) -> None:
+        found = await leads_and_case(session, reminder.payload)
+        if found is None or found[0].state != CaseState.BRIEFING_SET:
+            return
+        case = found[0]
+        if case.briefing_at is None or case.briefing_at.isoformat() != reminder.payload["at"]:
+            return  # moved since (the move scheduled its own reminder)
+        lead = await employees_db.by_id(session, int(reminder.payload["lead_id"]))
+        if lead is not None and lead.active and lead.telegram_id is not None:
+            await to_leads(
+                session,
+                texts(
+                    "case-remind-briefing-lead",
+                    id=case.id,
+                    when=case.briefing_at,
+                    manager=case.manager.full_name,
+                ),
+                case,
+                [lead],
+                case_posts.act_keyboard(case, [CaseAct.BRIEFING_HELD], texts),
+            )
+        manager = case.manager
+        if manager.active and manager.telegram_id is not None:
+            notify.send_message(
+                session,
+                manager.telegram_id,
+                texts(
+                    "case-remind-briefing-manager",
+                    id=case.id,
+                    when=case.briefing_at,
+                    who=lead.full_name if lead is not None else "—",
+                ),
+                reply_to=await outbox_db.latest_for_subject(session, f"{_subject(case)}:manager"),
+                subject=f"{_subject(case)}:reminder",
+            )
 
     registry.register(ACK, ack)
     registry.register(ESCALATE, escalate)
     registry.register(RECHECK_NOTICE, recheck_notice)
     registry.register(RECHECK_DUE, recheck_due)
     registry.register(MEASURES_DUE, measures_due)
+    registry.register(BRIEFING_DAY, briefing_day)
 
 
 # --- the /case dialog -------------------------------------------------------------------------

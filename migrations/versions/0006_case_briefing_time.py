@@ -1,12 +1,14 @@
-"""A case's briefing gets a time: cases.briefing_at (UTC) replaces cases.briefing_date.
+"""A case's briefing gets a time: cases.briefing_at (UTC) replaces cases.briefing_date; the
+case history's comments written by the bot in English are rewritten in Russian.
 
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03 09:00:00
 """
 
+import re
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,6 +29,15 @@ _cases = sa.table(
     sa.column("briefing_date", sa.Date()),
     sa.column("briefing_at", sa.DateTime()),
 )
+_audit = sa.table(
+    "audit_log",
+    sa.column("id", sa.Integer()),
+    sa.column("entity", sa.String()),
+    sa.column("action", sa.String()),
+    sa.column("comment", sa.Text()),
+)
+_REPEAT_OF = re.compile(r"^repeat of #(\d+)$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def upgrade() -> None:
@@ -42,6 +53,26 @@ def upgrade() -> None:
             .where(_cases.c.id == case_id)
             .values(briefing_at=datetime.combine(day, _KEPT_TIME))
         )
+    _rewrite_comments(bind)
+
+
+def _rewrite_comments(bind: sa.Connection) -> None:
+    """«repeat of #2» (registration) and «2026-11-20» (a briefing set) as the bot writes them
+    now: «повтор кейса #2», «20.11.2026» (the old rows knew no time)."""
+    entries = bind.execute(
+        sa.select(_audit.c.id, _audit.c.action, _audit.c.comment).where(
+            _audit.c.entity == "case", _audit.c.action.in_(["register", "set_briefing"])
+        )
+    ).all()
+    for entry_id, action, comment in entries:
+        text = (comment or "").strip()
+        new = None
+        if action == "register" and (repeat := _REPEAT_OF.match(text)):
+            new = f"повтор кейса #{repeat.group(1)}"
+        elif action == "set_briefing" and _ISO_DAY.match(text):
+            new = date.fromisoformat(text).strftime("%d.%m.%Y")
+        if new is not None:
+            bind.execute(sa.update(_audit).where(_audit.c.id == entry_id).values(comment=new))
 
 
 def downgrade() -> None:

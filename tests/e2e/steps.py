@@ -139,6 +139,26 @@ async def pick_date(
     return await press(emu, user_id, calendar, label)
 
 
+async def pick_day_ahead(
+    emu: BotAPIEmulator, user_id: int, calendar: StoredMessage, day: date
+) -> CallbackAnswer:
+    """Press a day of this month or the next one (turning the calendar's page if needed)."""
+    if (day.year, day.month) != (today().year, today().month):
+        label = next(label for row in calendar.buttons for label in row if label.endswith("▶"))
+        mark = emu.mark()
+        await press(emu, user_id, calendar, label)
+
+        def turned() -> bool:
+            current = emu.state.get_message(user_id, calendar.message_id)
+            return current is not None and current.edit_seq > mark
+
+        await emu.wait_until(turned)
+        current = emu.state.get_message(user_id, calendar.message_id)
+        assert current is not None
+        calendar = current
+    return await pick_date(emu, user_id, calendar, day)
+
+
 def day_matches(label: str, day: date) -> bool:
     digits = "".join(ch for ch in label if ch.isdigit())
     return digits in {f"{day.day:02d}", str(day.day)} and len(label.strip()) <= 6

@@ -7,7 +7,7 @@ import asyncio
 import html
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -176,19 +176,20 @@ async def test_a_restart_between_briefing_held_and_the_recheck_still_delivers_it
 
     # «Беру в работу» and the briefing date through the service, as the lead...
     await lead_performs(sessions, database_url, case.id, CaseAct.ACCEPT)
-    today = datetime.now(MOSCOW).date()
+    tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
+    briefing = datetime.combine(tomorrow, time(11, 0), tzinfo=MOSCOW).astimezone(UTC)
     await lead_performs(
         sessions,
         database_url,
         case.id,
         CaseAct.SET_BRIEFING,
-        cases.ActInput(briefing_date=today),
+        cases.ActInput(briefing_at=briefing),
     )
     held_button = texts()("case-btn-briefing-held")
     copy = await emu.wait_for_edit(
         LEAD_ID,
         copy.message_id,
-        contains=plain(texts()("case-status-briefing-set", date=today)),
+        contains=plain(texts()("case-status-briefing-set", when=briefing)),
     )
     assert [held_button] in copy.buttons
 
@@ -198,6 +199,9 @@ async def test_a_restart_between_briefing_held_and_the_recheck_still_delivers_it
     await bot.stop()
 
     due_text = plain(texts()("case-remind-recheck-today", id=case.id, manager=MANAGER_NAME))
+    lead_due_text = plain(
+        texts()("case-remind-recheck-today-lead", id=case.id, manager=MANAGER_NAME)
+    )
     async with sessions() as session:
         stored = await session.get(Case, case.id)
         assert stored is not None
@@ -214,7 +218,7 @@ async def test_a_restart_between_briefing_held_and_the_recheck_still_delivers_it
     # The premise: it was not yet due when the bot stopped, so nothing was sent.
     assert due_reminder.state == ReminderState.PENDING
     assert with_text(emu, CS_CHAT_ID, due_text) == []
-    assert with_text(emu, LEAD_ID, due_text) == []
+    assert with_text(emu, LEAD_ID, lead_due_text) == []
 
     # The due time passes while the bot is down.
     await asyncio.sleep(max(0.0, (due_at - datetime.now(UTC)).total_seconds()) + 1.0)
@@ -222,11 +226,11 @@ async def test_a_restart_between_briefing_held_and_the_recheck_still_delivers_it
 
     await bot.start()
     await emu.wait_for_message(CS_CHAT_ID, contains=due_text, after=mark)
-    await emu.wait_for_message(LEAD_ID, contains=due_text, after=mark)
+    await emu.wait_for_message(LEAD_ID, contains=lead_due_text, after=mark)
     await asyncio.sleep(1.5)  # three sweep intervals of the bot: nothing more comes
 
     assert len(with_text(emu, CS_CHAT_ID, due_text)) == 1
-    assert len(with_text(emu, LEAD_ID, due_text)) == 1
+    assert len(with_text(emu, LEAD_ID, lead_due_text)) == 1
     # The notice before the due time fell due while the bot was down too: not doubled.
     soon_marker = f"#{case.id} ({MANAGER_NAME})"
     cs_reminders = [
@@ -242,7 +246,7 @@ async def test_a_restart_between_briefing_held_and_the_recheck_still_delivers_it
     await bot.start()
     await asyncio.sleep(1.5)
     assert len(with_text(emu, CS_CHAT_ID, due_text)) == 1
-    assert len(with_text(emu, LEAD_ID, due_text)) == 1
+    assert len(with_text(emu, LEAD_ID, lead_due_text)) == 1
     async with sessions() as session:
         states = {
             r.kind: r.state

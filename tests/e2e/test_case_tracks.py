@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -22,12 +21,11 @@ from db.models import (
     Reminder,
     ReminderState,
 )
-from emulator import BotAPIEmulator, StoredMessage
+from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID, make_settings
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-
-MOSCOW = ZoneInfo("Europe/Moscow")
+from tests.e2e.steps import MOSCOW, pick_day_ahead, press, today
 
 
 @pytest.fixture
@@ -67,20 +65,6 @@ async def register_case(
         )
 
 
-async def press(emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str):
-    query = await emu.press(user_id, message, button)
-    return await emu.wait_callback_answer(query)
-
-
-async def pick_date(emu: BotAPIEmulator, user_id: int, calendar: StoredMessage, day: date):
-    """Press a day in aiogram-dialog's calendar (today is shown in brackets)."""
-    labels = [label for row in calendar.buttons for label in row]
-    wanted = [f"{day.day:02d}", f"[{day.day:02d}]"]
-    label = next((label for label in labels if label.strip() in wanted), None)
-    assert label is not None, labels
-    return await press(emu, user_id, calendar, label)
-
-
 async def test_communication_track_from_post_to_closed(
     emu: BotAPIEmulator,
     bot: BotProcess,
@@ -112,9 +96,9 @@ async def test_communication_track_from_post_to_closed(
     answer = await press(emu, LEAD_ID, copy, "Беру в работу")
     assert answer.text == "Готово."
     post = await emu.wait_for_edit(
-        CS_CHAT_ID, post.message_id, contains="в работе у Андрей Лидеров"
+        CS_CHAT_ID, post.message_id, contains="в работе — Андрей Лидеров"
     )
-    copy = await emu.wait_for_edit(LEAD_ID, copy.message_id, contains="в работе у")
+    copy = await emu.wait_for_edit(LEAD_ID, copy.message_id, contains="в работе —")
     assert copy.buttons == [["Назначить брифинг"]]
     # The second press of the same button: already done.
     again = await emu.send_callback(LEAD_ID, LEAD_ID, copy.message_id, f"cs:acc:{case.id}")
@@ -123,16 +107,25 @@ async def test_communication_track_from_post_to_closed(
     mark = emu.mark()
     await press(emu, LEAD_ID, copy, "Назначить брифинг")
     calendar = await emu.wait_for_message(LEAD_ID, contains="выберите дату брифинга", after=mark)
-    today = datetime.now(MOSCOW).date()
-    await pick_date(emu, LEAD_ID, calendar, today)
-    await emu.wait_for_message(LEAD_ID, contains="назначен на", after=mark)
-    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="брифинг назначен")
+    # A day, then a time of it (tomorrow: all its times are ahead).
+    tomorrow = today() + timedelta(days=1)
+    await pick_day_ahead(emu, LEAD_ID, calendar, tomorrow)
+    times = await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
+    assert ["09:00", "09:30", "10:00", "10:30"] in times.buttons
+    assert ["◀ Назад", "Отмена"] in times.buttons
+    mark = emu.mark()
+    await press(emu, LEAD_ID, times, "11:00")
+    when = f"{tomorrow:%d.%m.%Y} 11:00"
+    await emu.wait_for_message(LEAD_ID, contains=f"назначен: {when}", after=mark)
+    post = await emu.wait_for_edit(
+        CS_CHAT_ID, post.message_id, contains=f"брифинг назначен: {when}"
+    )
 
     copy = await emu.wait_for_edit(LEAD_ID, copy.message_id, contains="брифинг назначен")
     mark = emu.mark()
     await press(emu, LEAD_ID, copy, "Брифинг проведён")
     post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="повторная проверка до")
-    assert f"✅ Брифинг {today:%d.%m.%Y}" in post.text
+    assert f"✅ Брифинг {today():%d.%m.%Y}" in post.text
     assert post.buttons == [["Проверка пройдена"], ["Ошибка повторилась"]]
 
     # RECHECK_AFTER is 4 s here: the notice (2 s before) and the due reminder arrive.
@@ -179,7 +172,7 @@ async def test_process_track_with_return_and_confirmation(
     )
     post = await emu.wait_for_message(CS_CHAT_ID, contains=f"Кейс #{case.id}", after=mark)
     await press(emu, LEAD_ID, post, "Беру в работу")
-    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="в работе у")
+    post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="в работе —")
     assert post.buttons == [["Заполнить разбор"]]
 
     async def fill_analysis(process: str) -> None:
@@ -199,11 +192,8 @@ async def test_process_track_with_return_and_confirmation(
             await emu.send_text(LEAD_ID, text)
             calendar_or_prompt = await emu.wait_for_message(LEAD_ID, contains=prompt, after=mark)
         calendar = calendar_or_prompt
-        tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
-        if tomorrow.month != datetime.now(MOSCOW).date().month:
-            await press(emu, LEAD_ID, calendar, " >>")
-            calendar = emu.messages(LEAD_ID)[-1]
-        await pick_date(emu, LEAD_ID, calendar, tomorrow)
+        tomorrow = today() + timedelta(days=1)
+        await pick_day_ahead(emu, LEAD_ID, calendar, tomorrow)
         review = await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="Разбор по кейсу")
         assert "Нет доступа к сервису <УЦ> & сбой" in review.text
         await press(emu, LEAD_ID, review, "Отправить разбор")

@@ -52,8 +52,8 @@ case-post-comment = Комментарий: { $comment }
 case-post-last-action = <i>{ $who }, { $when }</i>
 
 case-status-new = 🆕 новый — ждёт «Беру в работу»
-case-status-accepted = 🛠 в работе у { $who } с { $date }
-case-status-briefing-set = 📅 брифинг назначен на { $date }
+case-status-accepted = 🛠 в работе — { $who }, с { $date }
+case-status-briefing-set = 📅 брифинг назначен: { $when }
 case-status-recheck = ✅ Брифинг { $date } · повторная проверка до { $due }
 case-status-analysed = 📝 разбор получен — ждёт подтверждения КС
 case-status-closed = ✔️ закрыт { $date }
@@ -72,9 +72,29 @@ case-btn-withdraw = Отозвать
 case-btn-appeal = Обжаловать
 
 case-manager-notice =
-    По вашей работе зарегистрирован кейс #{ $id }. Если вы не согласны, его можно обжаловать в течение { $days } дн.
+    По вашей работе зарегистрирован кейс #{ $id }. Если вы не согласны, его можно обжаловать до { $closes } ({ $days } дн. с публикации).
 
     { $post }
+# What the manager hears of each change of his case (a reply to his first notice).
+case-manager-accepted = 🛠 Кейс #{ $id } взят в работу. Лидер — { $who }.
+case-manager-briefing = 📅 Кейс #{ $id }: брифинг — { $when }. Лидер — { $who }.
+case-manager-briefing-held = ✅ Кейс #{ $id }: брифинг проведён. Повторная проверка — до { $due }.
+case-manager-recheck-passed = ✔️ Кейс #{ $id }: повторная проверка пройдена, кейс закрыт.
+case-manager-recheck-failed =
+    🔁 Кейс #{ $id }: при повторной проверке ошибка повторилась.
+    Комментарий КС: { $comment }
+case-manager-analysis-submitted = 📝 Кейс #{ $id }: лидер отправил разбор в КС, срок мер — { $due }. Лидер — { $who }.
+case-manager-analysis-confirmed = ✔️ Кейс #{ $id }: КС подтвердила разбор лидера, кейс закрыт.
+case-manager-analysis-returned =
+    ↩️ Кейс #{ $id }: КС вернула разбор лидеру на доработку.
+    Комментарий КС: { $comment }
+case-manager-withdrawn = ↩️ Кейс #{ $id } отозван.
+case-manager-comment = Комментарий: { $comment }
+case-manager-appeal-until = Обжаловать кейс можно до { $closes }.
+# CS hears in the group, as a reply to the case post.
+case-briefing-reply =
+    📅 <b>Кейс #{ $id }: брифинг — { $when }</b>
+    Лидер — { $who } · менеджер — { $manager }
 case-analysis-reply =
     📝 <b>Разбор по кейсу #{ $id }</b> — { $who }
     Процесс: { $process }
@@ -84,12 +104,14 @@ case-analysis-reply =
 case-returned-notice =
     ↩️ Разбор по кейсу #{ $id } вернули на доработку.
     Комментарий КС: { $comment }
-    Заполните разбор ещё раз: кнопка «Заполнить разбор» в посте кейса.
+    Заполните разбор ещё раз: кнопка «Заполнить разбор».
 
 case-done = Готово.
 case-input-opened = Продолжите в личном чате с ботом.
 case-input-no-private = Откройте личный чат с ботом (/start), затем нажмите кнопку ещё раз.
 case-ask-briefing-date = Кейс #{ $id }: выберите дату брифинга (сегодня или позже).
+case-ask-briefing-time = Кейс #{ $id }, брифинг { $date }: выберите время.
+case-ask-briefing-no-time = Кейс #{ $id }: на { $date } свободного времени не осталось. Выберите другой день.
 case-ask-failed-comment = Кейс #{ $id }: что повторилось? Напишите комментарий (от 3 символов).
 case-ask-return-comment = Кейс #{ $id }: что нужно доработать в разборе? Напишите комментарий (от 3 символов).
 case-ask-process = Кейс #{ $id }, разбор (1/4): в каком процессе возникает ошибка?
@@ -102,7 +124,7 @@ case-analysis-review =
     Причина: { $cause }
     Меры: { $measures }
     Срок мер: { $due }
-case-briefing-saved = Брифинг по кейсу #{ $id } назначен на { $date }.
+case-briefing-saved = Брифинг по кейсу #{ $id } назначен: { $when }.
 case-comment-saved = Записано: кейс #{ $id } — { $state }.
 case-analysis-saved = Разбор по кейсу #{ $id } отправлен КС.
 btn-case-analysis-send = Отправить разбор
@@ -111,10 +133,13 @@ btn-case-edit-cause = Изменить причину
 btn-case-edit-measures = Изменить меры
 btn-case-edit-due = Изменить срок
 
-case-remind-ack = ⏰ Кейс #{ $id } ({ $manager }) ждёт реакции: нажмите «Беру в работу» в посте кейса.
+case-remind-ack = ⏰ Кейс #{ $id } ({ $manager }) ждёт реакции: нажмите «Беру в работу».
 case-remind-escalate = ⚠️ Кейс #{ $id } без реакции больше { $hours } ч. Лидеры группы: { $leads }
 case-remind-recheck-soon = 🔔 Скоро повторная проверка по кейсу #{ $id } ({ $manager }): срок { $due }.
-case-remind-recheck-today = 🔔 Сегодня повторная проверка по кейсу #{ $id } ({ $manager }). Результат — кнопками в посте кейса.
+case-remind-recheck-today = 🔔 Сегодня повторная проверка по кейсу #{ $id } ({ $manager }). Результат — кнопками ниже или в посте кейса.
+case-remind-recheck-today-lead = 🔔 Сегодня повторная проверка по кейсу #{ $id } ({ $manager }); результат отметит КС.
+case-remind-briefing-lead = 📅 Сегодня брифинг по кейсу #{ $id } — { $when }, менеджер — { $manager }. После встречи нажмите «Брифинг проведён».
+case-remind-briefing-manager = 📅 Сегодня брифинг по кейсу #{ $id } — { $when }. Лидер — { $who }.
 case-remind-measures = 🔔 Сегодня срок мер по кейсу #{ $id } ({ $manager }).
 
 mention = <a href="tg://user?id={ $id }">{ $name }</a>
@@ -136,6 +161,11 @@ case-error-text-long = Слишком длинно: не больше { $max } �
 case-error-date-future = Дата ещё не наступила. Выберите сегодняшнюю или прошедшую дату.
 case-error-date-past = Эта дата уже прошла. Выберите сегодня или позже.
 case-error-date-missing = Выберите дату в календаре.
+case-error-briefing-time = Это время уже прошло или не входит в рабочие часы. Выберите другое.
+case-error-briefing-day-over = На этот день свободного времени для брифинга не осталось.
 case-error-analysis-missing = Заполните разбор.
 case-error-attachment = Этот тип файла не подходит: нужны фото, документ, аудио или голосовое.
 case-error-text-only = Пришлите текстом.
+
+# The audit log's comments written by the service (the case history, the export).
+case-audit-repeat-of = повтор кейса #{ $id }
