@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 
 class AccessAsk(CallbackData, prefix="aa"):
@@ -69,6 +71,26 @@ class MeetingButton(CallbackData, prefix="mt"):
     """«Записаться на встречу» of a flagged lead's invitation (its id; the lead is checked)."""
 
     invite_id: int
+
+
+# Ids of rows travel in callback data; one out of the database's range (1 … 2**63-1) fails to
+# parse, so no handler sees it: the fallback answers that the button is stale.
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class RequestAct(StrEnum):
+    """What a button on a request post asks for (short: it travels in callback data)."""
+
+    TAKE = "tk"
+    DONE = "dn"
+    REJECT = "rj"
+
+
+class RequestButton(CallbackData, prefix="rq"):
+    """«Взять» / «Выполнено» / «Отклонить» of a request's CS post."""
+
+    act: RequestAct
+    request_id: DbId
 
 
 class QueueScope(StrEnum):

@@ -19,10 +19,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import RequestAct, RequestButton
 from bot.services import mail, notify, reminders
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.services.roles import require_role
@@ -85,14 +85,6 @@ class BadgeItem(StrEnum):
     COVER = "cover"
 
 
-class RequestAct(StrEnum):
-    """What a button on a request post asks for (short: it travels in callback data)."""
-
-    TAKE = "tk"
-    DONE = "dn"
-    REJECT = "rj"
-
-
 # The catalogue's keys of the values above (explicit, so a missing text fails a test).
 KIND_KEYS: dict[RequestKind, str] = {
     RequestKind.FORWARDING: "request-kind-forwarding",
@@ -132,11 +124,6 @@ APPEAL_STATE_KEYS: dict[AppealState, str] = {
 }
 
 
-class RequestButton(CallbackData, prefix="rq"):
-    act: RequestAct
-    request_id: int
-
-
 @dataclass(frozen=True)
 class Rule:
     sources: frozenset[RequestState]
@@ -151,6 +138,8 @@ RULES: dict[RequestAct, Rule] = {
     ),
 }
 FINAL_STATES = frozenset({RequestState.DONE, RequestState.REJECTED})
+# The states of a forwarding whose calls were switched (CS took it in work, or did it).
+FORWARDING_SET_UP = frozenset({RequestState.IN_WORK, RequestState.DONE})
 
 
 # --- validation of what users type ------------------------------------------------------
@@ -323,15 +312,6 @@ async def submit(
             subject=_subject(request),
             payload={"request_id": request.id},
         )
-        if kind == RequestKind.FORWARDING:
-            last_day = date.fromisoformat(fields["date_to"])
-            reminders.schedule(
-                session,
-                kind=FORWARDING_END,
-                due_at=datetime.combine(last_day, time(FORWARDING_END_HOUR), tzinfo=settings.tz),
-                subject=_subject(request),
-                payload={"request_id": request.id},
-            )
         await mail.queue_mail(
             session,
             settings=settings,
@@ -427,6 +407,29 @@ def _badge_fields(actor: Employee, draft: dict[str, Any]) -> tuple[dict[str, Any
     return fields, actor.groups[0].id if actor.groups else None
 
 
+def _remind_forwarding_end(
+    session: AsyncSession, request: ServiceRequest, settings: Settings
+) -> None:
+    """The last day's «верните звонки» reminder, set when CS takes the forwarding in work:
+    only then is there a forwarding to switch back (a new request has none, a rejected one
+    never will). Due at FORWARDING_END_HOUR of the last day, or at once when the request is
+    taken later that day. Taken after the last day, the forwarding is over before it began:
+    no reminder. «Выполнено» keeps it: the forwarding is set up then, and switching it back
+    on the last day is exactly what the processor is to be reminded of."""
+    last_day = date.fromisoformat(request.fields["date_to"])
+    now = datetime.now(UTC)
+    if now.astimezone(settings.tz).date() > last_day:
+        return
+    due = datetime.combine(last_day, time(FORWARDING_END_HOUR), tzinfo=settings.tz)
+    reminders.schedule(
+        session,
+        kind=FORWARDING_END,
+        due_at=max(due, now),
+        subject=_subject(request),
+        payload={"request_id": request.id},
+    )
+
+
 def sla_due(now: datetime, settings: Settings) -> datetime:
     """now + REQUEST_SLA; an SLA of a day or more counts working days (Saturday and Sunday
     do not count), so a request filed on Friday is due on Monday."""
@@ -506,6 +509,8 @@ async def perform(
             await reminders.cancel(session, subject)
         else:
             await reminders.cancel(session, subject, {SLA})
+        if act == RequestAct.TAKE and request.kind == RequestKind.FORWARDING:
+            _remind_forwarding_end(session, request, settings)
         post = await outbox_db.latest_for_subject(session, f"{subject}:group")
         if post is not None:
             notify.edit_message(
@@ -735,7 +740,9 @@ def register_reminders(
 
     async def forwarding_end(session: AsyncSession, reminder: Reminder) -> None:
         request = await requests_db.by_id(session, int(reminder.payload["request_id"]))
-        if request is None or request.state == RequestState.REJECTED:
+        # Only a forwarding that was set up is switched back. (A row due for a request still
+        # new comes from before reminders were set at «Взять»; taking it sets a new one.)
+        if request is None or request.state not in FORWARDING_SET_UP:
             return
         text = texts(
             "request-remind-forwarding-end",

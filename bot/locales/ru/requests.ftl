@@ -136,9 +136,11 @@ request-btn-edit-quantity = Изменить количество
 request-btn-edit-place = Изменить шоурум
 request-btn-edit-recipient = Изменить получателя
 request-sent = ✅ Запрос З-{ $id } отправлен в клиентский сервис. О каждом изменении статуса я напишу; все запросы — /my.
-request-hint-button = Выберите вариант кнопкой ниже.
-request-hint-date = Выберите дату в календаре ниже.
-request-hint-text = Нужен текст.
+request-btn-keep = Дальше ▶
+request-current = Сейчас: { $value } — измените или нажмите «Дальше ▶».
+request-hint-button = Здесь ответ — кнопкой: выберите вариант ниже.
+request-hint-date = Выберите дату в календаре кнопкой ниже.
+request-hint-text = Нужен текст: напишите ответ сообщением (файл или фото здесь не подходят).
 
 ## /my.
 my-title = <b>Мои апелляции и запросы</b>
