@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput
@@ -19,6 +20,8 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarMonthView,
     CalendarScopeView,
     CalendarYearsView,
+    date_from_raw,
+    raw_from_date,
 )
 from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,23 +64,53 @@ class _DateText(Text):
         return texts(self.key, month=shown.month, year=shown.year, weekday=shown.isoweekday())
 
 
-class RuCalendar(Calendar):
-    """aiogram-dialog's Calendar in Russian, weeks from Monday, "today" in TIMEZONE.
+# Why a day cannot be chosen: a catalogue key or a service's refusal, or None when it can
+# (sync or async).
+Refusal = str | ServiceError
+DayRule = Callable[[date, DialogManager], "Refusal | Awaitable[Refusal | None] | None"]
+MUTED = "X"  # callback data of a muted day: "X" + the day, answered with the reason
 
-    `past_only` offers days up to today (an incident), `future_only` from today on (a
-    briefing, a due date); the handlers check the picked date again.
+
+class RuCalendar(Calendar):
+    """aiogram-dialog's Calendar in Russian, weeks from Monday, "today" in TIMEZONE, offering
+    only what can be chosen.
+
+    `past_only` allows days up to today (an incident), `future_only` from today on (a
+    briefing, a due date), `unavailable(day, manager)` any rule of the step (a forwarding's
+    end before its start, a weekend, a full day). A day refused by a rule is shown muted
+    (·12·) and a tap on it answers why; a pressed day is checked again on the server, so a
+    forged or outdated button cannot pick it either.
     """
 
     def __init__(
-        self, *args: Any, past_only: bool = False, future_only: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        past_only: bool = False,
+        future_only: bool = False,
+        unavailable: DayRule | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.past_only = past_only
         self.future_only = future_only
+        self.unavailable = unavailable
+
+    async def refusal(self, day: date, manager: DialogManager) -> Refusal | None:
+        """Why `day` cannot be chosen (a catalogue key or a service error), or None."""
+        today = datetime.now(manager.middleware_data["settings"].tz).date()
+        if self.past_only and day > today:
+            return "calendar-day-future"
+        if self.future_only and day < today:
+            return "calendar-day-past"
+        if self.unavailable is None:
+            return None
+        reason = self.unavailable(day, manager)
+        return await reason if inspect.isawaitable(reason) else reason
 
     def _init_views(self) -> dict[CalendarScope, CalendarScopeView]:
         return {
-            CalendarScope.DAYS: CalendarDaysView(
+            CalendarScope.DAYS: _RuDaysView(
+                self,
                 self._item_callback_data,
                 today_text=Format("[{date:%d}]"),
                 weekday_text=_DateText("calendar-weekday"),
@@ -98,12 +131,59 @@ class RuCalendar(Calendar):
     ) -> CalendarUserConfig:
         settings = manager.middleware_data["settings"]
         now = datetime.now(settings.tz)
+        # The widget wants a fixed offset; today's offset of TIMEZONE is the one to show.
         return CalendarUserConfig(
-            firstweekday=0,
-            # The widget wants a fixed offset; today's offset of TIMEZONE is the one to show.
-            timezone=timezone(now.utcoffset() or timedelta(0)),
-            max_date=now.date() if self.past_only else None,
-            min_date=now.date() if self.future_only else None,
+            firstweekday=0, timezone=timezone(now.utcoffset() or timedelta(0))
+        )
+
+    async def _process_item_callback(
+        self, callback: CallbackQuery, data: str, dialog: Any, manager: DialogManager
+    ) -> bool:
+        picked = _picked_day(data)
+        if picked is None:
+            return bool(await super()._process_item_callback(callback, data, dialog, manager))
+        reason = await self.refusal(picked, manager)
+        if reason is not None:
+            texts: Texts = manager.middleware_data["texts"]
+            if isinstance(reason, ServiceError):
+                await callback.answer(texts(reason.key, **reason.args_))
+            else:
+                await callback.answer(texts(reason))
+            return True
+        return bool(
+            await super()._process_item_callback(
+                callback, data.removeprefix(MUTED), dialog, manager
+            )
+        )
+
+
+def _picked_day(data: str) -> date | None:
+    """The day a day button carries ("20412" or muted "X20412"), or None for other buttons."""
+    raw = data.removeprefix(MUTED)
+    if not raw.isdigit() or len(raw) > 7:  # days since 1970: 5 digits until the year 2243
+        return None
+    try:
+        return date_from_raw(int(raw))
+    except (OverflowError, ValueError):
+        return None
+
+
+class _RuDaysView(CalendarDaysView):
+    """The days of a month; a day the calendar refuses is shown muted and says why."""
+
+    def __init__(self, calendar: RuCalendar, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calendar = calendar
+
+    async def _render_date_button(
+        self, selected_date: date, today: date, data: dict[str, Any], manager: DialogManager
+    ) -> InlineKeyboardButton:
+        button = await super()._render_date_button(selected_date, today, data, manager)
+        if await self.calendar.refusal(selected_date, manager) is None:
+            return button
+        return InlineKeyboardButton(
+            text=f"·{selected_date:%d}·",
+            callback_data=self.callback_generator(f"{MUTED}{raw_from_date(selected_date)}"),
         )
 
 

@@ -15,6 +15,7 @@ from fluent.runtime import FluentBundle, FluentResource
 from fluent.runtime.types import fluent_number
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LONG_VALUE = 1000  # longer arguments bypass Fluent's limit on a placeable (see Texts.__call__)
 
 
 class Html(str):
@@ -46,10 +47,24 @@ class Texts:
         message = self._bundle.get_message(key)
         if message.value is None:
             raise KeyError(f"text {key!r} has no value")
-        text, errors = self._bundle.format_pattern(message.value, self._prepare(args, self.tz))
+        prepared = self._prepare(args, self.tz)
+        # Fluent refuses a placeable longer than 2,500 characters (a 2,000-character summary
+        # of «<» and «&» is 8,000 once escaped): a long value goes in as a marker, replaced
+        # after formatting.
+        long_values = {
+            f"\x00{name}\x00": value
+            for name, value in prepared.items()
+            if isinstance(value, str) and len(value) > LONG_VALUE
+        }
+        for marker, value in long_values.items():
+            prepared[marker.strip("\x00")] = marker
+        text, errors = self._bundle.format_pattern(message.value, prepared)
         if errors:
             raise ValueError(f"text {key!r}: {errors}")
-        return str(text)
+        result = str(text)
+        for marker, value in long_values.items():
+            result = result.replace(marker, str(value))
+        return result
 
     def date(self, value: datetime | date) -> str:
         """dd.mm.yyyy in TIMEZONE (DESIGN §12)."""

@@ -10,7 +10,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram_dialog import DialogManager, StartMode, Window
 from aiogram_dialog.widgets.common import ManagedScroll
 from aiogram_dialog.widgets.kbd import (
@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.conversation import Dialog
 from bot.dialog_widgets import T, services_of
 from bot.filters import RoleFilter
-from bot.services import case_lookup, case_posts
+from bot.services import case_lookup, case_posts, longtext
 from bot.services.errors import ServiceError
 from bot.texts import Html, Texts
 from db.models import Case, CaseCategory, CaseState, Employee
@@ -39,8 +39,8 @@ router = Router(name=__name__)
 router.message.filter(RoleFilter(), F.chat.type == "private")
 router.callback_query.filter(RoleFilter())
 
-# Telegram's limit is 4096 characters; a long history loses its oldest lines first.
-MAX_CARD_TEXT = 4000
+# One message (the long-message rule): a long history loses its oldest lines first.
+MAX_CARD_TEXT = longtext.TEXT_LIMIT
 PAGES = "cases_page"
 OPEN, ALL, ANY = "open", "all", "any"
 
@@ -74,10 +74,20 @@ async def show_case(
         # Missing and out of scope read the same: the answer never reveals that a case exists.
         await message.answer(texts("case-error-missing", id=case_id))
         return
+    whole = card_fits(found, texts)
+    # Too long for one message: the card cut to fit, and the whole of it as a .txt file.
+    tail = None if whole else texts("cases-list-card-cut-file")
     await message.answer(
-        card_text(found, texts),
+        card_text(found, texts, tail=tail),
         reply_markup=case_lookup.actions_keyboard(found.case, employee, texts),
     )
+    if not whole:
+        await message.answer_document(
+            BufferedInputFile(
+                card_full_text(found, texts).encode("utf-8"), filename=f"case-{case_id}.txt"
+            ),
+            caption=texts("cases-list-card-file", id=case_id),
+        )
 
 
 # --- /cases ---------------------------------------------------------------------------------
@@ -99,24 +109,51 @@ def category_name(category: CaseCategory, texts: Texts) -> str:
     return texts(CATEGORY_KEYS[category])
 
 
-def card_text(card: case_lookup.CaseCard, texts: Texts, limit: int = MAX_CARD_TEXT) -> str:
-    """The case as its post shows it, then its history (the newest lines if all do not fit)."""
-    head = case_posts.render(card.case, texts)
+def card_text(
+    card: case_lookup.CaseCard,
+    texts: Texts,
+    limit: int = MAX_CARD_TEXT,
+    *,
+    tail: str | None = None,
+) -> str:
+    """The case with its full texts, then its history, within one message: the oldest
+    history lines go first, then the text is cut with `tail` (by default «полностью —
+    /case N»)."""
+    head = case_posts.render(card.case, texts, full=True)
     lines = [history_line(entry, texts) for entry in card.history]
+    if tail is None:
+        tail = texts("cases-list-card-cut", id=card.case.id)
     if not lines:
-        return "\n".join(
-            [head, "", texts("cases-list-history-title"), texts("cases-list-history-empty")]
-        )
+        body = [texts("cases-list-history-empty")]
+        return longtext.cut(_card(head, body, texts), limit, tail=tail)
     shown = len(lines)
     while True:
         hidden = len(lines) - shown
         body = lines[hidden:]
         if hidden:
             body = [texts("cases-list-history-more", count=hidden), *body]
-        text = "\n".join([head, "", texts("cases-list-history-title"), *body])
-        if len(text) <= limit or shown <= 1:
-            return text
+        text = _card(head, body, texts)
+        if longtext.fits(text, limit) or shown <= 1:
+            return longtext.cut(text, limit, tail=tail)
         shown -= 1
+
+
+def card_full_text(card: case_lookup.CaseCard, texts: Texts) -> str:
+    """The whole card, every history line, as plain text (the .txt of a long card)."""
+    lines = [history_line(entry, texts) for entry in card.history]
+    head = case_posts.render(card.case, texts, full=True)
+    return longtext.plain_text(_card(head, lines or [texts("cases-list-history-empty")], texts))
+
+
+def card_fits(card: case_lookup.CaseCard, texts: Texts) -> bool:
+    """Whether the whole card, with its full summary and every history line, is one message."""
+    lines = [history_line(entry, texts) for entry in card.history]
+    head = case_posts.render(card.case, texts, full=True)
+    return longtext.fits(_card(head, lines or [texts("cases-list-history-empty")], texts))
+
+
+def _card(head: str, body: list[str], texts: Texts) -> str:
+    return "\n".join([head, "", texts("cases-list-history-title"), *body])
 
 
 def history_line(entry: case_lookup.HistoryEntry, texts: Texts) -> str:
@@ -137,7 +174,9 @@ def history_line(entry: case_lookup.HistoryEntry, texts: Texts) -> str:
             new=Html(state_name(entry.to_state, texts)),
         )
     else:
-        line = texts("cases-list-history-other", when=when, who=who, action=entry.action)
+        key = f"cases-list-action-{entry.action}"
+        action = texts(key) if texts.has(key) else texts("cases-list-action-other")
+        line = texts("cases-list-history-other", when=when, who=who, action=action)
     if not entry.comment:
         return line
     return texts("cases-list-history-comment", line=Html(line), comment=_comment(entry, texts))

@@ -31,6 +31,8 @@ from db.models import Employee, MeetingInvite, MeetingState
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
+# Days without a free slot, computed once per update for the calendar (see _day_refusal).
+FULL_DAYS = "meeting_full_days"
 
 
 _close = close_dialog
@@ -126,6 +128,22 @@ async def _day_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
         local = invite.meeting_at.astimezone(settings.tz)
         text += "\n\n" + texts("meeting-current", date=texts.date(local), time=f"{local:%H:%M}")
     return {"text": text}
+
+
+async def _day_refusal(day: date, manager: DialogManager) -> ServiceError | None:
+    """Why the calendar mutes `day`: past, a weekend, too far, or no free slot left."""
+    today = meetings.local_now(_settings(manager)).date()
+    try:
+        meetings.check_day(day, today)
+    except Invalid as error:
+        return error
+    cache = manager.middleware_data.setdefault(FULL_DAYS, {})
+    if today not in cache:  # one query per shown month, not one per day
+        session, _, _ = services_of(manager)
+        cache[today] = await meetings.full_days(
+            session, _invite_id(manager), today, settings=_settings(manager)
+        )
+    return Invalid("meeting-no-slots", date=day) if day in cache[today] else None
 
 
 async def _day_picked(
@@ -228,7 +246,7 @@ async def _confirm(query: CallbackQuery, button: Button, manager: DialogManager)
 meeting_dialog = Dialog(
     Window(
         Format("{text}"),
-        RuCalendar(id="meeting_day", on_click=_day_picked, future_only=True),
+        RuCalendar(id="meeting_day", on_click=_day_picked, unavailable=_day_refusal),
         hint("meeting-use-buttons"),
         Button(T("meeting-cancel-button"), id="cancel", on_click=_cancel),
         getter=_day_data,

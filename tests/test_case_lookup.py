@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.callbacks import CaseAct, CaseButton
-from bot.services import case_lookup, cases
+from bot.services import case_lookup, cases, longtext
 from bot.services.errors import Forbidden, NotFound
 from bot.texts import Texts
 from db.engine import write_transaction
@@ -400,9 +400,9 @@ async def test_the_card_has_the_history_in_order_with_names(
     assert "01.11.2026 12:00 · Ольга Смирнова: зарегистрирован — новый" in text
     assert "Андрей Лидеров: новый → в работе" in text
     assert "в работе → брифинг назначен — «20.11.2026»" in text
-    assert "бот: note — «&lt;b&gt;звонок&lt;/b&gt;" in text
+    assert "бот: заметка — «&lt;b&gt;звонок&lt;/b&gt;" in text
     assert "<b>звонок</b>" not in text
-    assert text.index("зарегистрирован") < text.index("→ в работе") < text.index("note")
+    assert text.index("зарегистрирован") < text.index("→ в работе") < text.index("заметка")
 
 
 async def test_a_long_history_keeps_its_newest_lines(
@@ -424,7 +424,7 @@ async def test_a_long_history_keeps_its_newest_lines(
     async with sessions() as session:
         card = await case_lookup.card(session, await _viewer(session, world.cs), case_id)
     text = cases_list.card_text(card, texts)
-    assert len(text) <= cases_list.MAX_CARD_TEXT
+    assert longtext.visible_length(text) <= cases_list.MAX_CARD_TEXT
     assert "запись 099" in text
     assert "запись 000" not in text
     assert "более ранних записей" in text

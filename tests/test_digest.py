@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import digest, digest_chart, months, results, roster
+from bot.services import digest, digest_chart, longtext, months, results, roster
 from bot.services.errors import AlreadyDone, Forbidden, NotFound
 from bot.settings import Settings
 from bot.texts import Texts
@@ -300,7 +300,7 @@ async def test_the_text_shows_the_figures_and_mentions_the_flagged_leads(
     assert "Записаться на встречу" in text
     assert "<Центр>" not in text
     caption = digest.caption(found, texts)
-    assert len(caption) <= digest.CAPTION_LIMIT
+    assert len(caption) <= longtext.CAPTION_LIMIT
     parse_html(caption)
 
 
@@ -342,7 +342,7 @@ def test_long_digests_are_split_on_line_boundaries_into_valid_messages(texts: Te
     parts = digest.messages(big, texts, footer=texts("digest-preview-note"))
     assert len(parts) > 5
     for part in parts:
-        assert utf16_len(part) <= digest.TEXT_LIMIT
+        assert utf16_len(part) <= longtext.TEXT_LIMIT
         parse_html(part)
         assert part == part.strip()
     joined = "\n".join(parts)
@@ -380,7 +380,7 @@ def test_a_message_carries_at_most_100_entities(texts: Texts):
     joined = "\n".join(parts)
     assert joined.count('<a href="tg://user?id=') == 450
     for part in parts:
-        assert utf16_len(part) <= digest.TEXT_LIMIT
+        assert utf16_len(part) <= longtext.TEXT_LIMIT
         assert part.count("<a ") + part.count("<b>") + part.count("<i>") <= 100
         parse_html(part)
 
@@ -388,8 +388,8 @@ def test_a_message_carries_at_most_100_entities(texts: Texts):
 def test_split_keeps_a_section_whole_when_it_fits_a_message():
     first = ["a" * 3000]
     second = ["<b>Раздел</b>", "b" * 2000]
-    assert digest.split_messages([first, second]) == ["a" * 3000, "<b>Раздел</b>\n" + "b" * 2000]
-    assert digest.split_messages([["x"], ["y"]]) == ["x\n\ny"]
+    assert longtext.split_messages([first, second]) == ["a" * 3000, "<b>Раздел</b>\n" + "b" * 2000]
+    assert longtext.split_messages([["x"], ["y"]]) == ["x\n\ny"]
 
 
 def test_the_chart_is_a_png_with_the_lowest_groups_highlighted():

@@ -256,3 +256,11 @@ def test_an_unknown_key_or_a_missing_argument_is_an_error(texts: Texts) -> None:
         texts("no-such-key")
     with pytest.raises(ValueError, match="roster-line"):
         texts("roster-line", line=1)
+
+
+def test_a_long_argument_full_of_markup_characters_is_escaped_whole() -> None:
+    # Fluent refuses a placeable over 2,500 characters; 2,000 «<» escape to 8,000.
+    texts = Texts("ru")
+    summary = "<&" * 1000
+    text = texts("case-post-summary", summary=summary)
+    assert text == "&lt;&amp;" * 1000

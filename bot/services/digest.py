@@ -21,11 +21,9 @@ told once (a `Reminder` row with the subject `digest-missing:YYYY-MM`).
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -35,6 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import digest_chart, meetings, months, notify, reminders
 from bot.services.errors import AlreadyDone, NotFound
+from bot.services.longtext import (  # the one long-message rule
+    split_messages,
+)
 from bot.services.results import percent, points
 from bot.services.roles import require_role
 from bot.settings import DIGEST_OFF, Settings, cron_trigger
@@ -49,11 +50,6 @@ from db.models import AppealState, CaseCategory, CaseTab, DigestPost, Employee, 
 
 log = logging.getLogger(__name__)
 
-TEXT_LIMIT = 4096  # Telegram's limit of a message
-# Telegram applies only the first 100 entities of a message (bold, links, mentions) and
-# shows the rest as plain text: a lead mentioned after them would not be a mention.
-ENTITY_LIMIT = 100
-CAPTION_LIMIT = 1024  # and of a photo caption
 MISSING_SUBJECT = "digest-missing:"
 # How long after the month's first scheduled time a starting bot still posts the digest.
 CATCH_UP = timedelta(days=7)
@@ -291,92 +287,6 @@ def messages(digest: Digest, texts: Texts, *, footer: str | None = None) -> list
     if footer:
         parts.append(footer.split("\n"))
     return split_messages(parts)
-
-
-# --- splitting long texts -------------------------------------------------------------------
-
-# A whole element (<a …>…</a>, <b>…</b>), a word, or a run of spaces: never cut inside one.
-_PIECE = re.compile(r"<(\w+)[^>]*>.*?</\1>|[^<\s]+|\s+|<", re.S)
-
-
-_TAG = re.compile(r"<[a-zA-Z]")
-
-
-def entity_count(text: str) -> int:
-    """How many entities the HTML makes: one per element (opening tag)."""
-    return len(_TAG.findall(text))
-
-
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units), of the HTML itself: an upper bound
-    of the text left after the markup is parsed."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _fit_line(line: str, limit: int) -> list[str]:
-    """A line longer than `limit` cut between words and whole elements."""
-    if telegram_length(line) <= limit:
-        return [line]
-    pieces: list[str] = []
-    current = ""
-    for match in _PIECE.finditer(line):
-        piece = match.group(0)
-        if telegram_length(piece) > limit:  # one element longer than a message: as plain text
-            plain = html.unescape(re.sub(r"<[^>]+>", "", piece))
-            piece = quote(plain[: limit // 6])  # an escaped character takes up to 6
-        if telegram_length(current + piece) > limit:
-            if current.strip():
-                pieces.append(current.rstrip())
-            current = piece.lstrip()
-        else:
-            current += piece
-    if current.strip():
-        pieces.append(current.rstrip())
-    return pieces
-
-
-def split_messages(
-    parts: Sequence[Sequence[str]], limit: int = TEXT_LIMIT, entities: int = ENTITY_LIMIT
-) -> list[str]:
-    """Join sections (lists of lines) into messages of at most `limit` characters and
-    `entities` elements, separated by a blank line; a section that does not fit the current
-    message starts the next one if it fits a message of its own, otherwise it is split
-    between lines (a line too long for any message, between words)."""
-    result: list[str] = []
-    current: list[str] = []
-
-    def fits(lines: Iterable[str]) -> bool:
-        text = "\n".join(lines)
-        return telegram_length(text) <= limit and entity_count(text) <= entities
-
-    def flush() -> None:
-        while current and not current[-1].strip():
-            current.pop()
-        if current:
-            result.append("\n".join(current))
-        current.clear()
-
-    for section in parts:
-        lines = [piece for line in section for piece in _fit_line(line, limit)]
-        if not lines:
-            continue
-        joined = ([*current, ""] if current else []) + lines
-        if fits(joined):
-            current[:] = joined
-            continue
-        if current and fits(lines):
-            flush()
-            current.extend(lines)
-            continue
-        if current:
-            current.append("")
-        for line in lines:
-            if current and not fits([*current, line]):
-                flush()
-            if current or line.strip():
-                current.append(line)
-    flush()
-    return result
 
 
 # --- the chart ------------------------------------------------------------------------------

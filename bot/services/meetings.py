@@ -238,6 +238,30 @@ async def free_slots(
     ]
 
 
+async def full_days(
+    session: AsyncSession,
+    invite_id: int,
+    today: date,
+    *,
+    settings: Settings,
+    now: datetime | None = None,
+) -> set[date]:
+    """The working days a lead could pick from `today` on that have no free slot left, from
+    one query over the whole booking window (the calendar mutes them)."""
+    moment = now or datetime.now(UTC)
+    start = slot_moment(today, time(0, 0), settings)
+    end = slot_moment(last_day(today) + timedelta(days=1), time(0, 0), settings)
+    taken = set(await meetings_db.booked_between(session, start, end, except_id=invite_id))
+    full = set()
+    day = today
+    while day <= last_day(today):
+        moments = [slot_moment(day, slot, settings) for slot in settings.slots]
+        if all(at <= moment or at in taken for at in moments):
+            full.add(day)
+        day += timedelta(days=1)
+    return full
+
+
 async def check_free_slot(
     session: AsyncSession,
     invite_id: int,
