@@ -66,10 +66,11 @@ async def cases_for_cs(session: AsyncSession, *, recheck_before: datetime) -> Se
 
 
 async def cases_for_lead(
-    session: AsyncSession, group_ids: Collection[int], *, briefing_until: date
+    session: AsyncSession, group_ids: Collection[int], *, briefing_before: datetime, today: date
 ) -> Sequence[Case]:
     """Cases of `group_ids` a lead must act on: new (take it), accepted (a briefing date or
-    the analysis), a briefing whose day has come (mark it held)."""
+    the analysis), a briefing whose day has come (mark it held): one before `briefing_before`
+    (the end of today), or, set before briefings had a time, dated `today` or earlier."""
     in_groups = Case.group_id.in_(sorted(group_ids)) if group_ids else false()
     result = await session.execute(
         select(Case)
@@ -79,7 +80,10 @@ async def cases_for_lead(
                 Case.state.in_((CaseState.NEW, CaseState.ACCEPTED)),
                 and_(
                     Case.state == CaseState.BRIEFING_SET,
-                    Case.briefing_date <= briefing_until,
+                    or_(
+                        Case.briefing_at < briefing_before,
+                        and_(Case.briefing_at.is_(None), Case.briefing_date <= today),
+                    ),
                 ),
             ),
         )

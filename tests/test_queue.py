@@ -269,9 +269,20 @@ async def test_a_lead_sees_only_what_waits_for_him_in_his_groups(
             last_comment="Мало мер <b>",
         )
         held = await add_case(
+            session, ivan, CaseState.BRIEFING_SET, created=hours(200), briefing_at=hours(1)
+        )
+        # Set before briefings had a time: a date only.
+        legacy = await add_case(
             session, ivan, CaseState.BRIEFING_SET, created=hours(200), briefing_date=today
         )
-        # A briefing still ahead, a re-check, an analysis at CS, a closed case: not his now.
+        # Briefings still ahead, a re-check, an analysis at CS, a closed case: not his now.
+        await add_case(
+            session,
+            ivan,
+            CaseState.BRIEFING_SET,
+            created=hours(200),
+            briefing_at=NOW + timedelta(days=1),
+        )
         await add_case(
             session,
             ivan,
@@ -301,11 +312,13 @@ async def test_a_lead_sees_only_what_waits_for_him_in_his_groups(
     assert view.scope == QueueScope.LEAD
     # Each waits since: returned 80 h ago (its last change), the briefing to set since it was
     # accepted 50 h ago, the new case 30 h (due ACK_SLA, 24 h, after: overdue), the analysis
-    # to fill 20 h, the briefing day that began at 00:00 Moscow 12 h ago, his request 3 h.
-    expected = [returned.id, briefing.id, new.id, analysis.id, held.id]
+    # to fill 20 h, the dated briefing's day began at 00:00 Moscow 12 h ago, his request 3 h,
+    # the briefing held an hour ago.
+    expected = [returned.id, briefing.id, new.id, analysis.id, legacy.id]
     assert [(item.kind, item.item_id) for item in view.items] == [
         *((QueueKind.CASE, case_id) for case_id in expected),
         (QueueKind.REQUEST, own.id),
+        (QueueKind.CASE, held.id),
     ]
     text = queue.render(view, texts)
     assert "Ваша очередь" in text
@@ -313,12 +326,14 @@ async def test_a_lead_sees_only_what_waits_for_him_in_his_groups(
     assert f"Кейс #{briefing.id} — Мария Козлова: назначьте брифинг" in text
     assert f"Кейс #{analysis.id} — Мария Козлова: заполните разбор" in text
     assert "разбор возвращён («Мало мер &lt;b&gt;»)" in text
-    assert f"брифинг {today:%d.%m.%Y}, отметьте, что он проведён" in text
+    assert f"#{legacy.id} — Иван Петров: брифинг {today:%d.%m.%Y}, отметьте, что" in text
+    held_at = hours(1).astimezone(texts.tz)
+    assert f"#{held.id} — Иван Петров: брифинг {held_at:%d.%m.%Y %H:%M}, отметьте" in text
     assert f"Ваш запрос З-{own.id}" in text
     assert view.overdue == 1
     # His own request is shown for information: no button (CS acts on it).
     assert [(kind, item_id) for _, kind, item_id, _ in queue.buttons(view)] == [
-        (QueueKind.CASE, case_id) for case_id in expected
+        (QueueKind.CASE, case_id) for case_id in [*expected, held.id]
     ]
     # The other lead sees his group's case only.
     assert [item.item_id for item in east.items] != []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -265,8 +265,12 @@ async def _lead_items(
     session: AsyncSession, lead: Employee, settings: Settings, texts: Texts, now: datetime
 ) -> list[QueueItem]:
     today = now.astimezone(settings.tz).date()
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=settings.tz)
     items: list[QueueItem] = []
-    for case in await queue_db.cases_for_lead(session, lead.group_ids, briefing_until=today):
+    cases = await queue_db.cases_for_lead(
+        session, lead.group_ids, briefing_before=tomorrow, today=today
+    )
+    for case in cases:
         if case.state == CaseState.NEW:
             items.append(
                 _case_item(
@@ -277,18 +281,8 @@ async def _lead_items(
                     texts=texts,
                 )
             )
-        elif case.state == CaseState.BRIEFING_SET and case.briefing_date is not None:
-            start = datetime.combine(case.briefing_date, time(0), tzinfo=settings.tz)
-            items.append(
-                _case_item(
-                    case,
-                    "queue-case-briefing-held",
-                    since=start,
-                    due=None,
-                    texts=texts,
-                    date=case.briefing_date,
-                )
-            )
+        elif case.state == CaseState.BRIEFING_SET:
+            items.append(_briefing_item(case, settings, texts))
         elif case.state == CaseState.ACCEPTED:
             items.append(_accepted_item(case, texts))
     items += [
@@ -296,6 +290,20 @@ async def _lead_items(
         for request in await queue_db.open_requests(session, requester_id=lead.id)
     ]
     return items
+
+
+def _briefing_item(case: Case, settings: Settings, texts: Texts) -> QueueItem:
+    """A briefing whose day has come: the lead marks it held. It waits from its time (a case
+    from before briefings had a time: from the start of its day)."""
+    if case.briefing_at is not None:
+        since, when = case.briefing_at, texts.datetime(case.briefing_at)
+    else:
+        assert case.briefing_date is not None
+        since = datetime.combine(case.briefing_date, time(0), tzinfo=settings.tz)
+        when = texts.date(case.briefing_date)
+    return _case_item(
+        case, "queue-case-briefing-held", since=since, due=None, texts=texts, when=when
+    )
 
 
 def _accepted_item(case: Case, texts: Texts) -> QueueItem:

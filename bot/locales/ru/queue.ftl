@@ -25,7 +25,7 @@ queue-case-analysed = 📝 Разбор по кейсу #{ $id } — { $manager 
 queue-access = 🔑 Запрос доступа №{ $id } — { $name }
 queue-case-new = 🆕 Кейс #{ $id } — { $manager }: нажмите «Беру в работу»
 queue-case-set-briefing = 📅 Кейс #{ $id } — { $manager }: назначьте брифинг
-queue-case-briefing-held = ✅ Кейс #{ $id } — { $manager }: брифинг { $date }, отметьте, что он проведён
+queue-case-briefing-held = ✅ Кейс #{ $id } — { $manager }: брифинг { $when }, отметьте, что он проведён
 queue-case-analysis = 📝 Кейс #{ $id } — { $manager }: заполните разбор
 queue-case-returned = ↩️ Кейс #{ $id } — { $manager }: разбор возвращён («{ $comment }»), заполните заново
 
