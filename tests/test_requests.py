@@ -4,16 +4,17 @@ the reminders, /my."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.callbacks import RequestAct, RequestButton
 from bot.services import reminders, requests
 from bot.services.errors import AlreadyDone, Forbidden, Invalid
-from bot.services.requests import RequestAct, RequestButton
 from bot.settings import Settings
 from bot.texts import Texts
 from db.models import (
@@ -184,7 +185,8 @@ async def test_a_manager_files_a_forwarding_request(
     assert "выходной &lt;b&gt;" in text
     buttons = [b["text"] for row in post.payload["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == ["Взять", "Отклонить"]
-    assert {r.kind for r in reminders_} == {requests.SLA, requests.FORWARDING_END}
+    # The last day's reminder waits until CS takes the forwarding in work.
+    assert {r.kind for r in reminders_} == {requests.SLA}
     assert mails == []  # SMTP is off
 
 
@@ -396,8 +398,8 @@ async def test_the_reminders(
     )
     await act(sessions, world["cs"].id, taken.id, RequestAct.TAKE, settings, texts)
     far = datetime.now(UTC) + timedelta(days=30)
-    # The taken one's SLA reminder was cancelled when it was taken.
-    assert await reminders.sweep(sessions, registry, now=far) == 3
+    # The waiting one's SLA and the taken one's last day (its SLA was cancelled by «Взять»).
+    assert await reminders.sweep(sessions, registry, now=far) == 2
     async with sessions() as session:
         rows = list(
             (
@@ -407,14 +409,71 @@ async def test_the_reminders(
             ).scalars()
         )
     texts_by_chat = [(r.chat_id, r.payload["text"]) for r in rows]
-    # SLA: only the one still new; the last day: the processor, or CS when nobody took it.
+    # SLA: only the one still new; the last day: only the one in work, to its processor.
     assert (
         CS_CHAT_ID,
         texts("request-remind-sla", id=waiting.id, kind="Переадресация", hours=24),
     ) in texts_by_chat
     assert not any(f"З-{taken.id} (" in text for _, text in texts_by_chat)
     assert any(chat == 1001 and f"З-{taken.id}:" in text for chat, text in texts_by_chat)
-    assert any(chat == CS_CHAT_ID and f"З-{waiting.id}:" in text for chat, text in texts_by_chat)
+    assert not any(f"З-{waiting.id}:" in text for _, text in texts_by_chat)
+
+
+async def last_day_reminders(
+    sessions: async_sessionmaker[AsyncSession], request_id: int
+) -> list[Reminder]:
+    async with sessions() as session:
+        found = await session.execute(
+            select(Reminder).where(
+                Reminder.kind == requests.FORWARDING_END,
+                Reminder.subject == f"request:{request_id}",
+            )
+        )
+        return list(found.scalars())
+
+
+async def test_the_last_day_reminder_is_set_when_the_forwarding_is_taken(
+    sessions: async_sessionmaker[AsyncSession],
+    world: dict[str, Employee],
+    settings: Settings,
+    texts: Texts,
+) -> None:
+    cs, maria = world["cs"].id, world["maria"].id
+    local_today = datetime.now(settings.tz).date()
+    later = await file(sessions, maria, RequestKind.FORWARDING, forwarding(maria), settings, texts)
+    assert await last_day_reminders(sessions, later.id) == []
+    before = datetime.now(UTC)
+    await act(sessions, cs, later.id, RequestAct.TAKE, settings, texts)
+    [reminder] = await last_day_reminders(sessions, later.id)
+    last_day = date.fromisoformat(later.fields["date_to"])
+    assert reminder.due_at.replace(tzinfo=UTC) == datetime.combine(
+        last_day, time(requests.FORWARDING_END_HOUR), tzinfo=settings.tz
+    )
+    # «Выполнено» keeps it (the forwarding is set up: it is to be switched back)…
+    await act(sessions, cs, later.id, RequestAct.DONE, settings, texts)
+    [reminder] = await last_day_reminders(sessions, later.id)
+    assert reminder.state == ReminderState.PENDING
+
+    # …taken on the last day after its hour: due at once, not lost.
+    today = forwarding(maria, date_from=local_today.isoformat(), date_to=local_today.isoformat())
+    late = await file(sessions, maria, RequestKind.FORWARDING, today, settings, texts)
+    await act(sessions, cs, late.id, RequestAct.TAKE, settings, texts)
+    [reminder] = await last_day_reminders(sessions, late.id)
+    due = reminder.due_at.replace(tzinfo=UTC)
+    at_hour = datetime.combine(local_today, time(requests.FORWARDING_END_HOUR), tzinfo=settings.tz)
+    assert due == at_hour or (at_hour < before <= due <= datetime.now(UTC))
+
+    # A rejection cancels it.
+    await act(sessions, cs, late.id, RequestAct.REJECT, settings, texts, "Не нужно")
+    [reminder] = await last_day_reminders(sessions, late.id)
+    assert reminder.state == ReminderState.CANCELLED
+
+
+def test_an_id_out_of_the_database_range_is_no_button() -> None:
+    assert RequestButton.unpack("rq:tk:9223372036854775807").request_id == 2**63 - 1
+    for data in ("rq:tk:9223372036854775808", "rq:tk:99999999999999999999", "rq:dn:0"):
+        with pytest.raises(ValidationError, match="request_id"):
+            RequestButton.unpack(data)
 
 
 async def test_my_shows_own_and_for_a_lead_his_groups(

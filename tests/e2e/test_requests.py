@@ -8,83 +8,43 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import AuditEntry, Employee, RequestState, ServiceRequest
+from bot.services.requests import FORWARDING_END
+from db.models import (
+    AuditEntry,
+    Employee,
+    Reminder,
+    ReminderState,
+    RequestState,
+    ServiceRequest,
+)
 from emulator import BotAPIEmulator, StoredMessage
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.test_case_new import png
-from tests.e2e.test_links import url_buttons, wait_for_saved_step
+from tests.e2e.steps import (
+    THINK,
+    day_label,
+    pick_date,
+    press,
+    say,
+    step,
+    today,
+    url_buttons,
+    wait_for_saved_step,
+    wrong,
+)
 
-MOSCOW = ZoneInfo("Europe/Moscow")
-# A person reads each step before answering (the emulator keeps Telegram's 30 calls/s).
-THINK = 0.12
 MARIA = OTHER_MANAGER_ID
-
-
-def today() -> date:
-    return datetime.now(MOSCOW).date()
-
-
-async def say(emu: BotAPIEmulator, user: int, text: str, contains: str) -> StoredMessage:
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    await emu.send_text(user, text)
-    return await emu.wait_for_message(user, contains=contains, after=mark)
-
-
-async def step(
-    emu: BotAPIEmulator, user: int, message: StoredMessage, button: str, contains: str
-) -> StoredMessage:
-    """Press a button of the dialog's message and wait until it shows the next step."""
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    query = await emu.press(user, message, button)
-
-    def shown() -> bool:
-        current = emu.state.get_message(user, message.message_id)
-        return current is not None and current.edit_seq > mark and contains in current.content
-
-    await emu.wait_until(shown)
-    await emu.wait_callback_answer(query)
-    current = emu.state.get_message(user, message.message_id)
-    assert current is not None
-    return current
-
-
-async def wrong(
-    emu: BotAPIEmulator, user: int, text: str | None, error: str, prompt: str
-) -> StoredMessage:
-    """Wrong input: the bot says what is expected and shows the same step again below."""
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    if text is None:
-        await emu.send_photo(user, png())
-    else:
-        await emu.send_text(user, text)
-    await emu.wait_for_message(user, contains=error, after=mark)
-    return await emu.wait_for_message(user, contains=prompt, after=mark)
-
-
-async def press_post(emu: BotAPIEmulator, user: int, post: StoredMessage, button: str) -> Any:
-    await asyncio.sleep(THINK)
-    query = await emu.press(user, post, button)
-    return await emu.wait_callback_answer(query)
-
-
-def day(value: date) -> str:
-    return f"[{value:%d}]" if value == today() else f"{value:%d}"
 
 
 # --- the mail server ----------------------------------------------------------------------
@@ -154,8 +114,8 @@ async def test_a_manager_files_a_forwarding_request_and_cs_does_it(
     await wrong(emu, MARIA, "+79991234567", "должен отличаться", "На какой номер")
     calendar = await say(emu, MARIA, "5555", "Первый день")
     calendar = await wrong(emu, MARIA, "завтра", "Выберите дату в календаре", "Первый день")
-    await step(emu, MARIA, calendar, day(today()), "Последний день")
-    await step(emu, MARIA, calendar, day(today()), "Комментарий")
+    await step(emu, MARIA, calendar, day_label(today()), "Последний день")
+    await step(emu, MARIA, calendar, day_label(today()), "Комментарий")
     await wrong(emu, MARIA, "х" * 601, "длиннее 600", "Комментарий")
     review = await say(emu, MARIA, "Выходной <в субботу>", "Проверьте запрос")
     assert "Куда переадресовать: 5555" in review.text
@@ -178,12 +138,12 @@ async def test_a_manager_files_a_forwarding_request_and_cs_does_it(
     assert answer.text is not None
     assert "только команда клиентского сервиса" in answer.text
 
-    answer = await press_post(emu, CS_ID, post, "Взять")
+    answer = await press(emu, CS_ID, post, "Взять")
     post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="в работе")
     assert "Исполнитель: Ольга Смирнова" in post.text
     assert post.buttons == [["Выполнено", "Отклонить"]]
     await emu.wait_for_message(MARIA, contains=f"{number} (Переадресация) взят в работу")
-    await press_post(emu, CS_ID, post, "Выполнено")
+    await press(emu, CS_ID, post, "Выполнено")
     post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="выполнен")
     assert post.buttons == []
     await emu.wait_for_message(MARIA, contains=f"{number} (Переадресация) выполнен")
@@ -218,9 +178,9 @@ async def test_a_lead_adds_a_new_manager_and_the_roster_changes(
     await wrong(emu, LEAD_ID, "Я", "не меньше 2", "ФИО нового менеджера")
     calendar = await say(emu, LEAD_ID, "Пётр Новый", "С какой даты")
     calendar = await wrong(emu, LEAD_ID, "сегодня", "в календаре", "С какой даты")
-    await step(emu, LEAD_ID, calendar, day(today()), "Дата аттестации")
+    await step(emu, LEAD_ID, calendar, day_label(today()), "Дата аттестации")
     calendar = await wrong(emu, LEAD_ID, None, "в календаре", "Дата аттестации")
-    await step(emu, LEAD_ID, calendar, day(today()), "Комментарий")
+    await step(emu, LEAD_ID, calendar, day_label(today()), "Комментарий")
     review = await step(emu, LEAD_ID, calendar, "Пропустить", "Проверьте запрос")
     assert "ФИО: Пётр Новый" in review.text
     await step(emu, LEAD_ID, review, "Изменить ФИО", "ФИО нового менеджера")
@@ -230,9 +190,9 @@ async def test_a_lead_adds_a_new_manager_and_the_roster_changes(
     mark = emu.mark()
     await step(emu, LEAD_ID, review, "Отправить", "отправлен")
     post = await emu.wait_for_message(CS_CHAT_ID, contains="Состав команды", after=mark)
-    await press_post(emu, CS_ID, post, "Взять")
+    await press(emu, CS_ID, post, "Взять")
     post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="в работе")
-    await press_post(emu, CS_ID, post, "Выполнено")
+    await press(emu, CS_ID, post, "Выполнено")
     await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="выполнен")
     await emu.wait_for_message(LEAD_ID, contains="(Состав команды) выполнен")
     async with sessions() as session:
@@ -272,7 +232,7 @@ async def test_a_badge_request_is_rejected_with_a_reason(
     post = await emu.wait_for_message(CS_CHAT_ID, contains="· Бейдж", after=mark)
 
     # «Отклонить» in the group asks for the reason in CS's private chat.
-    answer = await press_post(emu, CS_ID, post, "Отклонить")
+    answer = await press(emu, CS_ID, post, "Отклонить")
     assert "личном чате" in (answer.text or "")
     await emu.wait_for_message(CS_ID, contains="Почему запрос", after=mark)
     await wrong(emu, CS_ID, "no", "не меньше 3", "Почему запрос")
@@ -303,7 +263,7 @@ async def test_cancel_leaves_and_a_crash_keeps_the_answers(
     await step(emu, MARIA, dialog, "крышка для бейджа", "Сколько штук")
     await say(emu, MARIA, "7", "Шоурум или рабочая группа")
     # aiogram-dialog saves the step right after it shows it; kill only once it is saved.
-    await wait_for_saved_step(sessions, "RequestSG:bd_place")
+    await wait_for_saved_step(sessions, "BadgeSG:place")
     await bot.kill()
     await bot.start()
     await say(emu, MARIA, "Шоурум Север", "Кто получит")
@@ -340,3 +300,245 @@ async def test_with_the_mail_server_down_the_request_still_reaches_cs(
     await asyncio.sleep(1.5)
     assert len(inbox.messages) == 1
     assert "Количество: 2" in inbox.messages[0].get_content()
+
+
+# --- every step behaves alike (issue 9) -----------------------------------------------------
+
+
+def labels(message: StoredMessage) -> list[str]:
+    return [label for row in message.buttons for label in row]
+
+
+async def test_back_on_every_step_shows_it_as_it_was_answered(
+    emu: BotAPIEmulator, bot: BotProcess
+) -> None:
+    menu = await say(emu, MARIA, "/request", "Какой запрос")
+    assert "◀ Назад" not in labels(menu)  # the first step
+    assert "Отмена" in labels(menu)
+    dialog = await step(emu, MARIA, menu, "Бейдж", "Что нужно")
+    await step(emu, MARIA, dialog, "аудиобейдж", "Сколько штук")
+    await say(emu, MARIA, "3", "Шоурум или рабочая группа")
+    await say(emu, MARIA, "Шоурум Юг", "Кто получит")
+    await say(emu, MARIA, "Мария Козлова", "Комментарий")
+    review = await say(emu, MARIA, "Срочно", "Проверьте запрос")
+    # «◀ Назад» from the review to the choice of the kind, each step with its answer.
+    shown = review
+    for prompt, answer in (
+        ("Комментарий", "Сейчас: Срочно"),
+        ("Кто получит", "Сейчас: Мария Козлова"),
+        ("Шоурум или рабочая группа", "Сейчас: Шоурум Юг"),
+        ("Сколько штук", "Сейчас: 3"),
+        ("Что нужно", "Сейчас: аудиобейдж"),
+    ):
+        assert {"◀ Назад", "Отмена"} <= set(labels(shown)), shown.buttons
+        shown = await step(emu, MARIA, shown, "◀ Назад", prompt)
+        assert answer in shown.text
+    menu = await step(emu, MARIA, shown, "◀ Назад", "Какой запрос")
+    # The same kind again continues the draft: «Дальше ▶» keeps each answer.
+    shown = await step(emu, MARIA, menu, "Бейдж", "Сейчас: аудиобейдж")
+    for prompt in ("Сколько штук", "Шоурум", "Кто получит", "Комментарий", "Проверьте запрос"):
+        shown = await step(emu, MARIA, shown, "Дальше ▶", prompt)
+    for line in ("Количество: 3", "Шоурум или группа: Шоурум Юг", "Получатель: Мария Козлова"):
+        assert line in shown.text
+    assert "Комментарий: Срочно" in shown.text
+    # An answer changed on the way back is the one sent.
+    shown = await step(emu, MARIA, shown, "◀ Назад", "Комментарий")
+    shown = await step(emu, MARIA, shown, "◀ Назад", "Кто получит")
+    review = await say(emu, MARIA, "Иван Петров", "Комментарий")
+    assert "Сейчас: Срочно" in review.text
+    review = await step(emu, MARIA, review, "Дальше ▶", "Проверьте запрос")
+    assert "Получатель: Иван Петров" in review.text
+    assert "Количество: 3" in review.text
+
+
+async def test_a_lead_goes_back_through_a_forwarding_with_its_calendars(
+    emu: BotAPIEmulator, bot: BotProcess
+) -> None:
+    menu = await say(emu, LEAD_ID, "/request", "Какой запрос")
+    dialog = await step(emu, LEAD_ID, menu, "Переадресация", "Для кого настроить")
+    dialog = await step(emu, LEAD_ID, dialog, "Мария Козлова", "Какой номер или добавочный")
+    await say(emu, LEAD_ID, "5555", "На какой номер")
+    calendar = await say(emu, LEAD_ID, "6666", "Первый день")
+    calendar = await step(emu, LEAD_ID, calendar, day_label(today()), "Последний день")
+    calendar = await step(emu, LEAD_ID, calendar, day_label(today()), "Комментарий")
+    shown = await step(emu, LEAD_ID, calendar, "Пропустить", "Проверьте запрос")
+    date_shown = f"{today():%d.%m.%Y}"
+    for prompt, answer in (
+        ("Комментарий", "Сейчас: —"),
+        ("Последний день", f"Сейчас: {date_shown}"),
+        ("Первый день", f"Сейчас: {date_shown}"),
+        ("На какой номер", "Сейчас: 6666"),
+        ("Какой номер или добавочный", "Сейчас: 5555"),
+        ("Для кого настроить", "Сейчас: Мария Козлова"),
+    ):
+        shown = await step(emu, LEAD_ID, shown, "◀ Назад", prompt)
+        assert answer in shown.text
+    await step(emu, LEAD_ID, shown, "◀ Назад", "Какой запрос")
+
+
+async def test_the_review_offers_only_the_fields_of_its_kind(
+    emu: BotAPIEmulator, bot: BotProcess
+) -> None:
+    # Defect 7: a lead's badge or team change offered «Изменить менеджера», which opened the
+    # forwarding step.
+    menu = await say(emu, LEAD_ID, "/request", "Какой запрос")
+    dialog = await step(emu, LEAD_ID, menu, "Бейдж", "Что нужно")
+    await step(emu, LEAD_ID, dialog, "аудиобейдж", "Сколько штук")
+    await say(emu, LEAD_ID, "2", "Шоурум")
+    await say(emu, LEAD_ID, "Шоурум Юг", "Кто получит")
+    review = await say(emu, LEAD_ID, "Мария Козлова", "Комментарий")
+    review = await step(emu, LEAD_ID, review, "Пропустить", "Проверьте запрос")
+    edits = {label for label in labels(review) if label.startswith("Изменить")}
+    assert edits == {
+        "Изменить что нужно",
+        "Изменить количество",
+        "Изменить шоурум",
+        "Изменить получателя",
+        "Изменить комментарий",
+    }
+    # An edit returns to the review; «◀ Назад» from it too, nothing changed.
+    shown = await step(emu, LEAD_ID, review, "Изменить шоурум", "Шоурум или рабочая группа")
+    shown = await step(emu, LEAD_ID, shown, "◀ Назад", "Проверьте запрос")
+    assert "Шоурум или группа: Шоурум Юг" in shown.text
+    shown = await step(emu, LEAD_ID, shown, "Изменить что нужно", "Что нужно")
+    shown = await step(emu, LEAD_ID, shown, "крышка для бейджа", "Проверьте запрос")
+    assert "Что нужно: крышка для бейджа" in shown.text
+    assert "Количество: 2" in shown.text
+
+    await step(emu, LEAD_ID, shown, "Отмена", "ничего не сохранено")
+    menu = await say(emu, LEAD_ID, "/request", "Какой запрос")
+    dialog = await step(emu, LEAD_ID, menu, "Состав команды", "Что изменилось")
+    dialog = await step(emu, LEAD_ID, dialog, "увольнение", "Рабочая группа")
+    dialog = await step(emu, LEAD_ID, dialog, "Группа Юг", "Кого касается")
+    dialog = await step(emu, LEAD_ID, dialog, "Мария Козлова", "С какой даты")
+    dialog = await step(emu, LEAD_ID, dialog, day_label(today()), "Комментарий")
+    review = await step(emu, LEAD_ID, dialog, "Пропустить", "Проверьте запрос")
+    edits = {label for label in labels(review) if label.startswith("Изменить")}
+    assert edits == {
+        "Изменить вид",
+        "Изменить группу",
+        "Изменить сотрудника",
+        "Изменить дату",
+        "Изменить комментарий",
+    }
+    # A different kind of change asks what it needs, then comes back to the review.
+    shown = await step(emu, LEAD_ID, review, "Изменить вид", "Что изменилось")
+    shown = await step(emu, LEAD_ID, shown, "новый менеджер после аттестации", "ФИО нового")
+    shown = await say(emu, LEAD_ID, "Пётр Новый", "Дата аттестации")
+    shown = await step(emu, LEAD_ID, shown, day_label(today()), "Проверьте запрос")
+    assert "ФИО: Пётр Новый" in shown.text
+    assert "Изменить ФИО" in labels(shown)
+    assert "Изменить менеджера" not in labels(shown)
+
+
+async def test_the_end_of_a_forwarding_cannot_be_before_its_start(
+    emu: BotAPIEmulator, bot: BotProcess
+) -> None:
+    menu = await say(emu, MARIA, "/request", "Какой запрос")
+    await step(emu, MARIA, menu, "Переадресация", "Какой номер")
+    await say(emu, MARIA, "5555", "На какой номер")
+    calendar = await say(emu, MARIA, "6666", "Первый день")
+    calendar = await wrong(emu, MARIA, "завтра", "Выберите дату в календаре кнопкой", "Первый день")
+    start = today() + timedelta(days=1)
+    if start.month != today().month:  # the start is in the next month: turn the page
+        turn = next(label for label in labels(calendar) if label.endswith(" ▶"))
+        calendar = await step(emu, MARIA, calendar, turn, "Первый день")
+    await pick_date(emu, MARIA, calendar, start)
+    calendar = await emu.wait_for_edit(MARIA, calendar.message_id, contains="Последний день")
+    # The end calendar shows the current month: today is before the start, so muted.
+    assert f"·{today():%d}·" in labels(calendar)
+    answer = await press(emu, MARIA, calendar, f"·{today():%d}·")
+    assert "не может быть раньше первого" in (answer.text or "")
+    assert "Последний день" in (emu.state.get_message(MARIA, calendar.message_id) or calendar).text
+    # Text at a calendar step: a hint, and the calendar again.
+    calendar = await wrong(emu, MARIA, "послезавтра", "в календаре кнопкой", "Последний день")
+    if start.month != today().month:
+        turn = next(label for label in labels(calendar) if label.endswith(" ▶"))
+        calendar = await step(emu, MARIA, calendar, turn, "Последний день")
+    await pick_date(emu, MARIA, calendar, start)
+    await emu.wait_for_edit(MARIA, calendar.message_id, contains="Комментарий")
+
+
+async def test_send_answers_its_button_once(emu: BotAPIEmulator, bot: BotProcess) -> None:
+    menu = await say(emu, MARIA, "/request", "Какой запрос")
+    dialog = await step(emu, MARIA, menu, "Бейдж", "Что нужно")
+    await step(emu, MARIA, dialog, "аудиобейдж", "Сколько штук")
+    await say(emu, MARIA, "1", "Шоурум")
+    await say(emu, MARIA, "Шоурум Юг", "Кто получит")
+    review = await say(emu, MARIA, "Мария Козлова", "Комментарий")
+    review = await step(emu, MARIA, review, "Пропустить", "Проверьте запрос")
+    await asyncio.sleep(THINK)
+    query = await emu.press(MARIA, review, "Отправить")
+    await emu.wait_for_edit(MARIA, review.message_id, contains="отправлен в клиентский сервис")
+    await emu.wait_callback_answer(query)
+    await asyncio.sleep(1)  # a second answer would come right after the first
+    answers = [
+        call
+        for call in emu.calls
+        if call.method == "answerCallbackQuery"
+        and str(call.params.get("callback_query_id")) == query
+    ]
+    assert len(answers) == 1, answers
+    assert "Cannot answer callback" not in bot.log
+
+
+# --- the forwarding's last day (issue 9, defect 8) ------------------------------------------
+
+
+async def reminders_fall_due(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """The clock reaches the pending last-day reminders (whatever hour the test runs at)."""
+    async with sessions() as session:
+        result = await session.execute(
+            update(Reminder)
+            .where(Reminder.kind == FORWARDING_END, Reminder.state == ReminderState.PENDING)
+            .values(due_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        await session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def last_day_notices(emu: BotAPIEmulator) -> list[StoredMessage]:
+    return [
+        message
+        for chat in (CS_CHAT_ID, CS_ID)
+        for message in emu.bot_messages(chat)
+        if "последний день переадресации" in message.text
+    ]
+
+
+async def test_the_last_day_reminder_waits_until_the_forwarding_is_in_work(
+    emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    menu = await say(emu, MARIA, "/request", "Какой запрос")
+    await step(emu, MARIA, menu, "Переадресация", "Какой номер")
+    await say(emu, MARIA, "5555", "На какой номер")
+    calendar = await say(emu, MARIA, "6666", "Первый день")
+    calendar = await step(emu, MARIA, calendar, day_label(today()), "Последний день")
+    calendar = await step(emu, MARIA, calendar, day_label(today()), "Комментарий")
+    review = await step(emu, MARIA, calendar, "Пропустить", "Проверьте запрос")
+    mark = emu.mark()
+    await step(emu, MARIA, review, "Отправить", "отправлен")
+    post = await emu.wait_for_message(CS_CHAT_ID, contains="· Переадресация", after=mark)
+    # Still «новый»: nobody set the forwarding up, so there is nothing to switch back.
+    await reminders_fall_due(sessions)
+    await asyncio.sleep(2)  # several sweeps
+    assert last_day_notices(emu) == []
+    await press(emu, CS_ID, post, "Взять")
+    await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="в работе")
+    assert await reminders_fall_due(sessions) == 1
+    notice = await emu.wait_for_message(CS_ID, contains="Сегодня последний день переадресации")
+    assert "Не забудьте вернуть звонки менеджеру" in notice.text
+    await asyncio.sleep(2)
+    assert len(last_day_notices(emu)) == 1
+
+
+async def test_a_button_with_an_id_beyond_the_database_is_stale(
+    emu: BotAPIEmulator, bot: BotProcess
+) -> None:
+    await asyncio.sleep(THINK)
+    for data in ("rq:tk:99999999999999999999", "rq:dn:0", "rq:rj:-5"):
+        query = await emu.send_callback(CS_ID, CS_CHAT_ID, 1, data)
+        answer = await emu.wait_callback_answer(query)
+        assert "Кнопка устарела" in (answer.text or ""), data
+    assert "OverflowError" not in bot.log
+    assert "Traceback" not in bot.log
