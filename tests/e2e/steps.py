@@ -9,15 +9,21 @@ from __future__ import annotations
 import asyncio
 import struct
 import zlib
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import FsmRecord
+from bot.services import cases
+from bot.texts import Texts
+from db.models import Case, CaseCategory, CaseSource, CaseTab, Employee, FsmRecord
 from emulator import BotAPIEmulator, StoredMessage
-from emulator.control import CallbackAnswer
+from emulator.control import CallbackAnswer, Mark
+from tests.conftest import make_settings
+from tests.e2e.conftest import CS_ID, OTHER_MANAGER_ID
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 DAY = 86400  # the calendar's callback data counts seconds since 1970-01-01
@@ -173,3 +179,50 @@ async def wait_for_saved_step(sessions: async_sessionmaker[AsyncSession], state:
             return
         await asyncio.sleep(0.05)
     raise TimeoutError(f"dialog step {state} was not saved")
+
+
+def bot_messages_after(
+    emu: BotAPIEmulator, mark: Mark, chats: Iterable[int]
+) -> dict[int, list[StoredMessage]]:
+    """The new messages the bot sent to each of `chats` since `mark` (edits not counted):
+    who heard something."""
+    return {
+        chat: [m for m in emu.bot_messages(chat) if m.created_seq > mark]
+        for chat in chats
+        if any(m.created_seq > mark for m in emu.bot_messages(chat))
+    }
+
+
+async def register_case(
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    category: CaseCategory,
+    summary: str = "Не представился клиенту, не уточнил потребность. Тел. +7 999 123-45-67",
+    **settings_overrides: Any,
+) -> Case:
+    """CS registers a case about Мария Козлова through the service (the /case dialog has its
+    own tests; `settings_overrides` as the bot process has them: the reminders' due times are
+    set at registration)."""
+    settings = make_settings(database_url, **settings_overrides)
+    async with sessions() as session:
+        author = (
+            await session.execute(select(Employee).where(Employee.telegram_id == CS_ID))
+        ).scalar_one()
+        manager = (
+            await session.execute(select(Employee).where(Employee.telegram_id == OTHER_MANAGER_ID))
+        ).scalar_one()
+        return await cases.register(
+            session,
+            author,
+            cases.CaseDraft(
+                manager_id=manager.id,
+                tab=CaseTab.CASES,
+                category=category,
+                source=CaseSource.MEETING,
+                incident_date=today() - timedelta(days=1),
+                summary=summary,
+            ),
+            settings=settings,
+            texts=Texts("ru", tz=MOSCOW),
+            bot_username="cs_test_bot",
+        )

@@ -2,67 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import cases
-from bot.texts import Texts
 from db.models import (
     AuditEntry,
     Case,
     CaseCategory,
-    CaseSource,
     CaseState,
-    CaseTab,
-    Employee,
     Reminder,
     ReminderState,
 )
 from emulator import BotAPIEmulator
-from tests.conftest import CS_CHAT_ID, make_settings
+from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import MOSCOW, pick_day_ahead, press, today
+from tests.e2e.steps import pick_day_ahead, press, register_case, today
 
 
 @pytest.fixture
 def bot_env(bot_env: dict[str, str]) -> dict[str, str]:
     return {**bot_env, "RECHECK_AFTER": "4", "RECHECK_NOTICE": "2"}
-
-
-async def register_case(
-    sessions: async_sessionmaker[AsyncSession],
-    database_url: str,
-    category: CaseCategory,
-    summary: str = "Не представился клиенту, не уточнил потребность. Тел. +7 999 123-45-67",
-) -> Case:
-    """CS registers a case through the service (the dialog has its own tests)."""
-    settings = make_settings(database_url)
-    async with sessions() as session:
-        author = (
-            await session.execute(select(Employee).where(Employee.telegram_id == CS_ID))
-        ).scalar_one()
-        manager = (
-            await session.execute(select(Employee).where(Employee.telegram_id == OTHER_MANAGER_ID))
-        ).scalar_one()
-        return await cases.register(
-            session,
-            author,
-            cases.CaseDraft(
-                manager_id=manager.id,
-                tab=CaseTab.CASES,
-                category=category,
-                source=CaseSource.MEETING,
-                incident_date=date.today() - timedelta(days=1),
-                summary=summary,
-            ),
-            settings=settings,
-            texts=Texts("ru", tz=MOSCOW),
-            bot_username="cs_test_bot",
-        )
 
 
 async def test_communication_track_from_post_to_closed(
