@@ -8,6 +8,16 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+# Numbers travel in callback data as the user's client sends them back, so they are checked as
+# they are parsed: an id out of the database's range (1 … 2**63-1), a page or a month that
+# cannot be fails to parse, no handler sees it, and the fallback answers that the button is
+# stale (it never reaches the database as an OverflowError).
+MAX_DB_ID = 2**63 - 1
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+OptionalDbId = Annotated[int, Field(ge=0, le=MAX_DB_ID)]  # 0: none chosen
+Page = Annotated[int, Field(ge=0, le=1_000_000)]
+MonthCode = Annotated[int, Field(ge=190001, le=999912)]  # YYYYMM
+
 
 class AccessAsk(CallbackData, prefix="aa"):
     """An unknown user asks for access."""
@@ -24,9 +34,9 @@ class AccessDecision(CallbackData, prefix="ad"):
     """CS deals with an access request in the group."""
 
     step: AccessStep
-    request_id: int
-    employee_id: int = 0
-    page: int = 0
+    request_id: DbId
+    employee_id: OptionalDbId = 0
+    page: Page = 0
 
 
 class CaseAct(StrEnum):
@@ -45,14 +55,14 @@ class CaseAct(StrEnum):
 
 class CaseButton(CallbackData, prefix="cs"):
     act: CaseAct
-    case_id: int
+    case_id: DbId
 
 
 class ResultsPage(CallbackData, prefix="rs"):
     """/results: a month (YYYYMM) and a page of it; the scope is the server's, every time."""
 
-    month: int
-    page: int = 0
+    month: MonthCode
+    page: Page = 0
 
 
 class DigestAct(StrEnum):
@@ -64,18 +74,13 @@ class DigestButton(CallbackData, prefix="dg"):
     """A button of a /digest preview; `month` is YYYYMM (202610)."""
 
     act: DigestAct
-    month: int
+    month: MonthCode
 
 
 class MeetingButton(CallbackData, prefix="mt"):
     """«Записаться на встречу» of a flagged lead's invitation (its id; the lead is checked)."""
 
-    invite_id: int
-
-
-# Ids of rows travel in callback data; one out of the database's range (1 … 2**63-1) fails to
-# parse, so no handler sees it: the fallback answers that the button is stale.
-DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+    invite_id: DbId
 
 
 class RequestAct(StrEnum):
@@ -114,7 +119,7 @@ class QueuePage(CallbackData, prefix="qp"):
     presser on every press and must match; the page is clamped to the list as it is now."""
 
     scope: QueueScope
-    page: int = 0
+    page: Page = 0
 
 
 class QueueOpen(CallbackData, prefix="qo"):
@@ -122,4 +127,19 @@ class QueueOpen(CallbackData, prefix="qo"):
     presser's role and scope checked again)."""
 
     kind: QueueKind
-    item_id: int
+    item_id: DbId
+
+
+class Decision(StrEnum):
+    """What a CS button on an appeal post asks for (short values: they travel in callbacks)."""
+
+    ACCEPT = "acc"
+    PARTIAL = "prt"
+    REJECT = "rej"
+
+
+class AppealButton(CallbackData, prefix="ap"):
+    """«Принять» / «Частично» / «Отклонить» of an appeal's CS post."""
+
+    decision: Decision
+    appeal_id: DbId

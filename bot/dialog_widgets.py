@@ -26,6 +26,7 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
 from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import MAX_DB_ID
 from bot.services.errors import Invalid, ServiceError
 from bot.texts import Texts
 from db.models import Employee
@@ -43,6 +44,17 @@ class T(Text):
     async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
         texts: Texts = manager.middleware_data["texts"]
         return texts(self.key)
+
+
+def db_id(text: str) -> int:
+    """A Select's type_factory for row ids: an id as it came back in callback data, or 0 (no
+    row has it) when it is not one the database can hold, so a forged or garbled button is
+    «not found» instead of an OverflowError."""
+    try:
+        value = int(text)
+    except ValueError:
+        return 0
+    return value if 1 <= value <= MAX_DB_ID else 0
 
 
 def services_of(manager: DialogManager) -> tuple[AsyncSession, Employee | None, Texts]:

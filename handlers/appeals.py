@@ -22,12 +22,14 @@ from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, Select, Swit
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AppealButton, Decision
 from bot.conversation import Dialog
 from bot.dialog_widgets import (
     T,
     cancel_dialog,
     checked,
     close_dialog,
+    db_id,
     hint,
     say_and_stay,
     services_of,
@@ -318,7 +320,7 @@ appeal_dialog = Dialog(
                 id="case",
                 item_id_getter=lambda item: item[0],
                 items="cases",
-                type_factory=int,
+                type_factory=db_id,
                 on_click=_picked,
             ),
             id="cases_page",
@@ -387,10 +389,10 @@ filing.include_router(appeal_dialog)
 # --- CS decides -------------------------------------------------------------------------------
 
 
-@deciding.callback_query(appeals.AppealButton.filter())
+@deciding.callback_query(AppealButton.filter())
 async def decision_button(
     query: CallbackQuery,
-    callback_data: appeals.AppealButton,
+    callback_data: AppealButton,
     session: AsyncSession,
     employee: Employee,
     texts: Texts,
@@ -417,10 +419,10 @@ async def decision_button(
     await query.answer(texts("appeal-input-opened"), show_alert=True)
 
 
-def _decision_of(manager: DialogManager) -> tuple[int, appeals.Decision]:
+def _decision_of(manager: DialogManager) -> tuple[int, Decision]:
     data = manager.start_data
     assert isinstance(data, dict)
-    return int(data["appeal_id"]), appeals.Decision(data["decision"])
+    return int(data["appeal_id"]), Decision(data["decision"])
 
 
 async def _comment_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import T, services_of
+from bot.dialog_widgets import T, db_id, services_of
 from bot.filters import RoleFilter
 from bot.services import case_lookup, case_posts, longtext
 from bot.services.errors import ServiceError
@@ -377,7 +377,7 @@ cases_dialog = Dialog(
                 id="case",
                 item_id_getter=lambda item: item[0],
                 items="items",
-                type_factory=int,
+                type_factory=db_id,
                 on_click=pick_case,
             ),
         ),

@@ -14,7 +14,7 @@ from aiogram_dialog.widgets.kbd import Button, Cancel, Row, ScrollingGroup, Sele
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import T, services_of
+from bot.dialog_widgets import T, db_id, services_of
 from bot.filters import RoleFilter
 from bot.services import links
 from bot.services.errors import Invalid, ServiceError
@@ -234,7 +234,7 @@ links_dialog = Dialog(
                 id="link",
                 item_id_getter=lambda item: item[0],
                 items="items",
-                type_factory=int,
+                type_factory=db_id,
                 on_click=pick_link,
             ),
             id="links_page",

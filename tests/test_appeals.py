@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.callbacks import AppealButton, Decision
 from bot.services import appeals, cases, reminders, roster
-from bot.services.appeals import AppealButton, AppealDraft, Decision
+from bot.services.appeals import AppealDraft
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.settings import Settings
 from bot.texts import Texts

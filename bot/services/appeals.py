@@ -15,13 +15,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import AppealButton, Decision
 from bot.services import case_posts, cases, mail, notify, reminders
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.services.masking import mask_personal_data
@@ -62,14 +61,6 @@ _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 SLA = "appeal_sla"
 
 
-class Decision(StrEnum):
-    """What a CS button on an appeal post asks for (short values: they travel in callbacks)."""
-
-    ACCEPT = "acc"
-    PARTIAL = "prt"
-    REJECT = "rej"
-
-
 DECISION_STATE: dict[Decision, AppealState] = {
     Decision.ACCEPT: AppealState.ACCEPTED,
     Decision.PARTIAL: AppealState.PARTIAL,
@@ -89,11 +80,6 @@ BUTTON_KEYS: dict[Decision, str] = {
     Decision.PARTIAL: "appeal-btn-partial",
     Decision.REJECT: "appeal-btn-reject",
 }
-
-
-class AppealButton(CallbackData, prefix="ap"):
-    decision: Decision
-    appeal_id: int
 
 
 @dataclass(frozen=True)
