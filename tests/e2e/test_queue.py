@@ -231,11 +231,18 @@ async def test_cs_queue_in_private_and_in_the_group_each_item_one_tap_from_its_a
     assert (await alert(emu, LEAD_ID, group_queue, "1. Запрос")).startswith("В группе очередь")
     forged = await emu.send_callback(CS_ID, CS_CHAT_ID, group_queue.message_id, "qp:x:0")
     assert (await emu.wait_callback_answer(forged)).text == "Кнопка устарела или недоступна вам."
+    forged = await emu.send_callback(CS_ID, CS_CHAT_ID, group_queue.message_id, f"qo:ap:{10**12}")
+    answer = await emu.wait_callback_answer(forged)
+    assert answer.text == "Этого пункта уже нет в очереди. Нажмите «Обновить»."
+    # Beyond a 64-bit id: refused before the database (by the callback data or the service).
     forged = await emu.send_callback(
         CS_ID, CS_CHAT_ID, group_queue.message_id, "qo:ap:99999999999999999999"
     )
     answer = await emu.wait_callback_answer(forged)
-    assert answer.text == "Этого пункта уже нет в очереди. Нажмите «Обновить»."
+    assert answer.text in {
+        "Кнопка устарела или недоступна вам.",
+        "Этого пункта уже нет в очереди. Нажмите «Обновить».",
+    }
     stale = await emu.send_callback(CS_ID, CS_CHAT_ID, group_queue.message_id, "qp:l:0")
     assert (await emu.wait_callback_answer(stale)).text == (
         "Этот список устарел. Отправьте /queue ещё раз."
@@ -253,6 +260,7 @@ async def test_cs_queue_in_private_and_in_the_group_each_item_one_tap_from_its_a
     mine = await say(emu, CS_ID, "/my", contains="Очередь клиентского сервиса")
     assert f"Запрос З-{ids['request']}" in mine.text
     assert "Traceback" not in bot.log
+    assert "OverflowError" not in bot.log
 
 
 async def test_a_lead_sees_his_cases_and_takes_one_from_the_queue(
