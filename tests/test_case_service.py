@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.texts import Html, Texts
 from db.engine import write_transaction
 from db.models import (
+    Appeal,
     AuditEntry,
     Case,
     CaseCategory,
@@ -853,3 +854,367 @@ async def test_measures_due_reminds_the_leads_and_cs_on_the_day(
         assert row.payload["text"] == texts(
             "case-remind-measures", id=case.id, manager="Мария Козлова"
         )
+
+
+# --- who hears what (the notification matrix) ----------------------------------------------
+
+# Each act from the state before it: the actor, the input, and who gets a new message besides
+# the manager (CS_CHAT_ID: a reply to the case post; the leads: a notice each).
+MATRIX: dict[CaseAct, tuple[CaseState, str, set[int]]] = {
+    CaseAct.ACCEPT: (CaseState.NEW, "lead_both", set()),
+    CaseAct.SET_BRIEFING: (CaseState.ACCEPTED, "lead_both", {CS_CHAT_ID}),
+    CaseAct.BRIEFING_HELD: (CaseState.BRIEFING_SET, "cs", set()),
+    CaseAct.RECHECK_PASSED: (CaseState.RECHECK, "cs", set()),
+    CaseAct.RECHECK_FAILED: (CaseState.RECHECK, "cs", set()),
+    CaseAct.SUBMIT_ANALYSIS: (CaseState.ACCEPTED, "lead_south", {CS_CHAT_ID}),
+    CaseAct.CONFIRM: (CaseState.ANALYSED, "cs", set()),
+    CaseAct.RETURN: (CaseState.ANALYSED, "cs", SOUTH_LEADS_TG),
+    CaseAct.WITHDRAW: (CaseState.RECHECK, "cs", set()),
+}
+
+
+def act_input(act: CaseAct, settings: Settings) -> cases.ActInput:
+    tomorrow = cases.local_today(settings) + timedelta(days=1)
+    if act == CaseAct.SET_BRIEFING:
+        return cases.ActInput(briefing_at=cases.briefing_moment(tomorrow, time(14, 30), settings))
+    if act == CaseAct.SUBMIT_ANALYSIS:
+        analysis = cases.Analysis("Выпуск ЭЦП", "Нет доступа", "Резервный канал", tomorrow)
+        return cases.ActInput(analysis=analysis)
+    return cases.ActInput(comment="Снова не представился")
+
+
+def buttons(row: OutboxMessage) -> list[list[str]]:
+    markup = row.payload.get("reply_markup") or {"inline_keyboard": []}
+    return [[button["text"] for button in line] for line in markup["inline_keyboard"]]
+
+
+@pytest.mark.parametrize("act", list(MATRIX))
+async def test_the_manager_hears_every_act_and_only_the_matrix_hears_more(
+    sessions: async_sessionmaker[AsyncSession],
+    world: World,
+    settings: Settings,
+    texts: Texts,
+    act: CaseAct,
+) -> None:
+    before, actor, others = MATRIX[act]
+    if act == CaseAct.SUBMIT_ANALYSIS:
+        case = await register(sessions, world, settings, texts, category=CaseCategory.PROCESS)
+        case = await perform(sessions, world.lead_both, case.id, CaseAct.ACCEPT, settings, texts)
+    else:
+        case = await drive_to(sessions, world, settings, texts, before)
+    assert case.state == before
+    notice = next(r for r in await outbox(sessions) if r.subject == f"case:{case.id}:manager")
+    mark = await last_outbox_id(sessions)
+    async with sessions() as session:
+        done = await cases.perform(
+            session,
+            await _employee(session, getattr(world, actor)),
+            case.id,
+            act,
+            settings=settings,
+            texts=texts,
+            data=act_input(act, settings),
+            bot_username="cs_test_bot",
+        )
+
+    sends = [row for row in await outbox(sessions, after=mark) if row.method == "sendMessage"]
+    assert sorted(row.chat_id for row in sends) == sorted({MANAGER_TG} | others)
+    (news,) = [row for row in sends if row.chat_id == MANAGER_TG]
+    assert f"Кейс #{case.id}" in news.payload["text"]
+    assert news.target_id == notice.id  # a reply to his first notice
+    closes = texts.datetime(done.created_at + settings.appeal_window)
+    if done.is_open:
+        assert texts("case-manager-appeal-until", closes=Html(closes)) in news.payload["text"]
+        assert buttons(news) == [[texts("case-btn-appeal")]]
+    else:
+        assert closes not in news.payload["text"]
+        assert "reply_markup" not in news.payload
+    group_post = next(r for r in await outbox(sessions) if r.subject == f"case:{case.id}:group")
+    for row in sends:
+        if row.chat_id == CS_CHAT_ID:
+            assert row.target_id == group_post.id
+    if act == CaseAct.SET_BRIEFING:
+        (told,) = [row for row in sends if row.chat_id == CS_CHAT_ID]
+        assert done.briefing_at is not None
+        when = texts.datetime(done.briefing_at)
+        assert when.endswith(" 14:30")
+        assert when in told.payload["text"]
+        assert "Лидер — Андрей Лидеров · менеджер — Мария Козлова" in told.payload["text"]
+        assert when in news.payload["text"]
+    if act == CaseAct.RETURN:
+        for row in sends:
+            if row.chat_id in SOUTH_LEADS_TG:
+                assert buttons(row) == [[texts("case-btn-submit-analysis")]]
+                copy = next(
+                    r
+                    for r in await outbox(sessions)
+                    if r.subject.startswith(f"case:{case.id}:lead:") and r.chat_id == row.chat_id
+                )
+                assert row.target_id == copy.id
+
+
+async def test_the_manager_loses_the_appeal_button_once_the_window_closed_or_he_appealed(
+    sessions: async_sessionmaker[AsyncSession], world: World, settings: Settings, texts: Texts
+) -> None:
+    late = await register(sessions, world, settings, texts)
+    appealed = await register(sessions, world, settings, texts, tab=CaseTab.GROWTH)
+    async with sessions() as session, write_transaction(session):
+        await session.execute(
+            update(Case)
+            .where(Case.id == late.id)
+            .values(created_at=datetime.now(UTC) - settings.appeal_window - timedelta(minutes=1))
+        )
+        session.add(Appeal(case_id=appealed.id, filer_id=world.manager, reason="Не согласна"))
+    mark = await last_outbox_id(sessions)
+    for case in (late, appealed):
+        async with sessions() as session:
+            await cases.perform(
+                session,
+                await _employee(session, world.lead_both),
+                case.id,
+                CaseAct.ACCEPT,
+                settings=settings,
+                texts=texts,
+                bot_username="cs_test_bot",
+            )
+    news = [r for r in await outbox(sessions, after=mark) if r.method == "sendMessage"]
+    assert [r.chat_id for r in news] == [MANAGER_TG, MANAGER_TG]
+    for row in news:
+        assert row.payload["text"] == texts(
+            "case-manager-accepted", id=row.subject.split(":")[1], who="Андрей Лидеров"
+        )
+        assert "reply_markup" not in row.payload
+
+
+async def test_the_first_notice_says_the_day_the_appeal_window_closes(
+    sessions: async_sessionmaker[AsyncSession], world: World, settings: Settings, texts: Texts
+) -> None:
+    case = await register(sessions, world, settings, texts)
+    (notice,) = [r for r in await outbox(sessions) if r.subject == f"case:{case.id}:manager"]
+    closes = (await stored_case(sessions, case.id)).created_at + settings.appeal_window
+    assert f"обжаловать до {texts.datetime(closes)} (5 дн." in notice.payload["text"]
+
+
+# --- the briefing's day and time -------------------------------------------------------------
+
+
+async def test_briefing_slots_are_the_half_hours_of_the_working_day_still_ahead(
+    settings: Settings,
+) -> None:
+    day = date(2026, 11, 12)
+    morning = datetime(2026, 11, 11, 20, 0, tzinfo=settings.tz)
+    slots = cases.briefing_slots(day, settings, morning)
+    assert slots[0] == time(9, 0)
+    assert slots[-1] == time(18, 0)
+    assert len(slots) == 19
+    noon = datetime(2026, 11, 12, 12, 0, tzinfo=settings.tz)
+    assert cases.briefing_slots(day, settings, noon)[0] == time(12, 30)
+    evening = datetime(2026, 11, 12, 18, 0, tzinfo=settings.tz)
+    assert cases.briefing_slots(day, settings, evening) == []
+    assert cases.briefing_slots(date(2026, 11, 11), settings, noon) == []
+
+    def at(hour: int, minute: int) -> datetime:
+        return datetime(2026, 11, 12, hour, minute, tzinfo=settings.tz)
+
+    assert cases.check_briefing(at(12, 30), settings, noon) == at(12, 30).astimezone(UTC)
+    for wrong in (at(11, 30), at(12, 0), at(12, 45), at(18, 30), at(8, 30)):
+        with pytest.raises(Invalid):
+            cases.check_briefing(wrong, settings, noon)
+    with pytest.raises(Invalid) as past:
+        cases.check_briefing(at(10, 0) - timedelta(days=1), settings, noon)
+    assert past.value.key == "case-error-date-past"
+
+
+async def test_a_briefing_in_the_past_or_off_the_slots_is_refused_and_changes_nothing(
+    sessions: async_sessionmaker[AsyncSession], world: World, settings: Settings, texts: Texts
+) -> None:
+    case = await drive_to(sessions, world, settings, texts, CaseState.ACCEPTED)
+    yesterday = cases.local_today(settings) - timedelta(days=1)
+    tomorrow = cases.local_today(settings) + timedelta(days=1)
+    for moment in (
+        cases.briefing_moment(yesterday, time(10, 0), settings),
+        cases.briefing_moment(tomorrow, time(10, 10), settings),
+        cases.briefing_moment(tomorrow, time(20, 0), settings),
+        None,
+    ):
+        with pytest.raises(Invalid):
+            await perform(
+                sessions,
+                world.lead_both,
+                case.id,
+                CaseAct.SET_BRIEFING,
+                settings,
+                texts,
+                cases.ActInput(briefing_at=moment),
+            )
+    stored = await stored_case(sessions, case.id)
+    assert stored.state == CaseState.ACCEPTED
+    assert stored.briefing_at is None
+
+
+async def test_on_the_briefing_day_the_lead_and_the_manager_are_reminded(
+    sessions: async_sessionmaker[AsyncSession], world: World, settings: Settings, texts: Texts
+) -> None:
+    case = await drive_to(sessions, world, settings, texts, CaseState.ACCEPTED)
+    tomorrow = cases.local_today(settings) + timedelta(days=1)
+
+    async def set_briefing(at: time) -> Case:
+        moment = cases.briefing_moment(tomorrow, at, settings)
+        return await perform(
+            sessions,
+            world.lead_south,
+            case.id,
+            CaseAct.SET_BRIEFING,
+            settings,
+            texts,
+            cases.ActInput(briefing_at=moment),
+        )
+
+    await set_briefing(time(11, 0))
+    moved = await set_briefing(time(9, 0))  # moved: one reminder, of the new time
+    assert moved.briefing_at is not None
+    pending = [
+        r
+        for r in await case_reminders(sessions, case.id)
+        if r.kind == cases.BRIEFING_DAY and r.state == ReminderState.PENDING
+    ]
+    assert [r.due_at for r in pending] == [moved.briefing_at - timedelta(hours=1)]
+    cancelled = [
+        r
+        for r in await case_reminders(sessions, case.id)
+        if r.kind == cases.BRIEFING_DAY and r.state == ReminderState.CANCELLED
+    ]
+    assert [r.due_at for r in cancelled] == [
+        datetime.combine(tomorrow, time(9, 0), tzinfo=settings.tz)
+    ]
+
+    moved = await set_briefing(time(15, 0))
+    assert moved.briefing_at is not None
+    (reminder,) = [
+        r
+        for r in await case_reminders(sessions, case.id)
+        if r.kind == cases.BRIEFING_DAY and r.state == ReminderState.PENDING
+    ]
+    assert reminder.due_at == datetime.combine(tomorrow, time(9, 0), tzinfo=settings.tz)
+    mark = await last_outbox_id(sessions)
+    kinds = registry(settings, texts)
+    assert await reminders.sweep(sessions, kinds, now=reminder.due_at - timedelta(seconds=1)) == 0
+    assert await reminders.sweep(sessions, kinds, now=reminder.due_at) == 1
+    rows = await outbox(sessions, after=mark)
+    assert sorted(row.chat_id for row in rows) == sorted([LEAD_SOUTH_TG, MANAGER_TG])
+    when = texts.datetime(moved.briefing_at)
+    assert when.endswith(" 15:00")
+    (lead,) = [row for row in rows if row.chat_id == LEAD_SOUTH_TG]
+    assert lead.payload["text"] == texts(
+        "case-remind-briefing-lead", id=case.id, when=moved.briefing_at, manager="Мария Козлова"
+    )
+    assert buttons(lead) == [[texts("case-btn-briefing-held")]]
+    copy = next(
+        r for r in await outbox(sessions) if r.subject == f"case:{case.id}:lead:{world.lead_south}"
+    )
+    assert lead.target_id == copy.id
+    (manager,) = [row for row in rows if row.chat_id == MANAGER_TG]
+    assert manager.payload["text"] == texts(
+        "case-remind-briefing-manager", id=case.id, when=moved.briefing_at, who="Борис Южный"
+    )
+    notice = next(r for r in await outbox(sessions) if r.subject == f"case:{case.id}:manager")
+    assert manager.target_id == notice.id
+
+
+async def test_a_held_or_withdrawn_briefing_is_not_reminded(
+    sessions: async_sessionmaker[AsyncSession], world: World, settings: Settings, texts: Texts
+) -> None:
+    held = await drive_to(sessions, world, settings, texts, CaseState.RECHECK)
+    briefing = await drive_to(sessions, world, settings, texts, CaseState.BRIEFING_SET)
+    async with sessions() as session:
+        await cases.withdraw(
+            session, await _employee(session, world.cs), briefing.id, settings=settings, texts=texts
+        )
+    for case in (held, briefing):
+        states = {
+            r.state for r in await case_reminders(sessions, case.id) if r.kind == cases.BRIEFING_DAY
+        }
+        assert states == {ReminderState.CANCELLED}
+
+
+# --- reminders can be acted on where they arrive -------------------------------------------
+
+
+async def test_reminders_carry_their_button_or_reply_to_the_post(
+    sessions: async_sessionmaker[AsyncSession], world: World, settings: Settings, texts: Texts
+) -> None:
+    kinds = registry(settings, texts)
+    new = await register(sessions, world, settings, texts)
+    created = (await stored_case(sessions, new.id)).created_at
+    posts = {r.subject: r for r in await outbox(sessions)}
+    group = posts[f"case:{new.id}:group"]
+    mark = await last_outbox_id(sessions)
+    await reminders.sweep(sessions, kinds, now=created + settings.ack_sla)
+    acks = await outbox(sessions, after=mark)
+    for row in acks:
+        assert buttons(row) == [[texts("case-btn-accept")]]
+        assert row.payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == (
+            CaseButton(act=CaseAct.ACCEPT, case_id=new.id).pack()
+        )
+        assert row.target_id == posts[f"case:{new.id}:lead:{world.lead_both}"].id or (
+            row.target_id == posts[f"case:{new.id}:lead:{world.lead_south}"].id
+        )
+    mark = await last_outbox_id(sessions)
+    await reminders.sweep(sessions, kinds, now=created + 2 * settings.ack_sla)
+    (escalation,) = await outbox(sessions, after=mark)
+    assert escalation.target_id == group.id
+
+    recheck = await drive_to(sessions, world, settings, texts, CaseState.RECHECK)
+    group = next(r for r in await outbox(sessions) if r.subject == f"case:{recheck.id}:group")
+    due = (await stored_case(sessions, recheck.id)).recheck_due_at
+    assert due is not None
+    mark = await last_outbox_id(sessions)
+    await reminders.sweep(sessions, kinds, now=due - settings.recheck_notice)
+    (soon,) = await outbox(sessions, after=mark)
+    assert soon.target_id == group.id
+    mark = await last_outbox_id(sessions)
+    await reminders.sweep(sessions, kinds, now=due)
+    rows = await outbox(sessions, after=mark)
+    (in_group,) = [r for r in rows if r.chat_id == CS_CHAT_ID]
+    assert in_group.target_id == group.id
+    assert buttons(in_group) == [
+        [texts("case-btn-recheck-passed")],
+        [texts("case-btn-recheck-failed")],
+    ]
+    for row in rows:
+        if row.chat_id != CS_CHAT_ID:
+            assert row.target_id is not None  # a reply to the lead's copy
+
+    analysed = await drive_to(sessions, world, settings, texts, CaseState.ANALYSED)
+    group = next(r for r in await outbox(sessions) if r.subject == f"case:{analysed.id}:group")
+    (measures,) = [
+        r
+        for r in await case_reminders(sessions, analysed.id)
+        if r.kind == cases.MEASURES_DUE and r.state == ReminderState.PENDING
+    ]
+    mark = await last_outbox_id(sessions)
+    await reminders.sweep(sessions, kinds, now=measures.due_at)
+    rows = await outbox(sessions, after=mark)
+    assert sorted(r.chat_id for r in rows) == sorted([CS_CHAT_ID, *SOUTH_LEADS_TG])
+    assert all(r.target_id is not None for r in rows)
+    assert next(r for r in rows if r.chat_id == CS_CHAT_ID).target_id == group.id
+
+
+# --- the case history in Russian --------------------------------------------------------------
+
+
+async def test_the_history_comments_the_bot_writes_are_russian(
+    sessions: async_sessionmaker[AsyncSession], world: World, settings: Settings, texts: Texts
+) -> None:
+    first = await register(sessions, world, settings, texts)
+    second = await drive_to(sessions, world, settings, texts, CaseState.BRIEFING_SET)
+    async with sessions() as session:
+        comments = {
+            (e.entity_id, e.action): e.comment
+            for e in (await session.execute(select(AuditEntry))).scalars()
+        }
+    assert comments[(second.id, "register")] == f"повтор кейса #{first.id}"
+    stored = await stored_case(sessions, second.id)
+    assert stored.briefing_at is not None
+    assert comments[(second.id, "set_briefing")] == texts.datetime(stored.briefing_at)
+    assert comments[(second.id, "set_briefing")].endswith(" 10:00")
