@@ -7,7 +7,8 @@
   answered with what the step expects (a button, a day in the calendar, a text instead of a
   file), and the step is shown again below, instead of being re-sent in silence.
 - A callback query is answered once (`AnsweredCallbacks`): a handler that answered it with a
-  toast is not followed by aiogram-dialog's empty answer (Telegram refuses a second one).
+  toast is not followed by aiogram-dialog's empty answer (Telegram refuses a second one); a
+  toast is plain text, never escaped HTML.
 
 Every dialog of the bot is built with this module's `Dialog`; `build_app` installs the rest.
 """
@@ -36,11 +37,13 @@ from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.widgets.input import TextInput
 from aiogram_dialog.widgets.kbd import Calendar
 
+from bot.services import longtext
 from bot.texts import Texts
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+TOAST_LIMIT = 200  # characters of a callback answer's text
 # Set in the handler data when a command closed an open dialog (/cancel says so).
 LEFT_DIALOG = "left_dialog"
 
@@ -135,7 +138,9 @@ def _widgets(widget: Any) -> Iterator[Any]:
 
 
 class AnsweredCallbacks(BaseRequestMiddleware):
-    """Remembers the callback queries the bot has answered (the last few thousand)."""
+    """Remembers the callback queries the bot has answered (the last few thousand), and makes
+    every toast plain text: the catalogue's texts are HTML (escaped arguments, tags), which a
+    toast would show as «&lt;b&gt;»; Telegram also takes at most 200 characters there."""
 
     def __init__(self, size: int = 4096) -> None:
         self._answered: OrderedDict[str, None] = OrderedDict()
@@ -147,6 +152,8 @@ class AnsweredCallbacks(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if isinstance(method, AnswerCallbackQuery) and method.text:
+            method.text = toast_text(method.text)
         response = await make_request(bot, method)
         if isinstance(method, AnswerCallbackQuery):
             self._answered[method.callback_query_id] = None
@@ -156,6 +163,12 @@ class AnsweredCallbacks(BaseRequestMiddleware):
 
     def __contains__(self, query_id: object) -> bool:
         return query_id in self._answered
+
+
+def toast_text(html_text: str) -> str:
+    """A catalogue text as a toast shows it: plain, at most 200 characters."""
+    plain = longtext.plain_text(html_text)
+    return plain if len(plain) <= TOAST_LIMIT else plain[: TOAST_LIMIT - 1].rstrip() + "…"
 
 
 class KitMessageManager(MessageManager):

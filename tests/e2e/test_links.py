@@ -92,14 +92,15 @@ async def test_cs_adds_edits_and_removes_a_link(
     too_long = await say(emu, CS_ID, "Я" * 61, contains="длиннее")
     assert too_long is not None
     mark = emu.mark()
-    await emu.send_text(CS_ID, "Памятка новичку")
+    await emu.send_text(CS_ID, "Памятка <b>новая</b> & ссылка")
     await emu.wait_for_message(CS_ID, contains="Сохранено", after=mark)
-    card = await emu.wait_for_message(CS_ID, contains="Памятка новичку", after=mark)
+    card = await emu.wait_for_message(CS_ID, contains="Памятка <b>новая</b> & ссылка", after=mark)
     assert "Адрес: https://example.com/memo-v2" in card.text
     await press(emu, CS_ID, card, "Удалить")
     confirm = await emu.wait_for_edit(CS_ID, card.message_id, contains="Удалить ссылку")
     answer = await press(emu, CS_ID, confirm, "Да, удалить")
-    assert "удалена" in answer.text
+    # A toast is plain text: the title as typed, not «&lt;b&gt;» (defect 10).
+    assert answer.text == "Ссылка «Памятка <b>новая</b> & ссылка» удалена."
 
     async with sessions() as session:
         titles = [link.title for link in (await session.execute(select(LinkItem))).scalars()]
