@@ -305,13 +305,7 @@ async def submit(
             thread_id=settings.cs_requests_thread_id or None,
             subject=f"{_subject(request)}:group",
         )
-        reminders.schedule(
-            session,
-            kind=SLA,
-            due_at=sla_due(now, settings),
-            subject=_subject(request),
-            payload={"request_id": request.id},
-        )
+        _remind(session, request, SLA, sla_due(now, settings))
         await mail.queue_mail(
             session,
             settings=settings,
@@ -421,10 +415,14 @@ def _remind_forwarding_end(
     if now.astimezone(settings.tz).date() > last_day:
         return
     due = datetime.combine(last_day, time(FORWARDING_END_HOUR), tzinfo=settings.tz)
+    _remind(session, request, FORWARDING_END, max(due, now))
+
+
+def _remind(session: AsyncSession, request: ServiceRequest, kind: str, due_at: datetime) -> None:
     reminders.schedule(
         session,
-        kind=FORWARDING_END,
-        due_at=max(due, now),
+        kind=kind,
+        due_at=due_at,
         subject=_subject(request),
         payload={"request_id": request.id},
     )

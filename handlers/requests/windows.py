@@ -18,6 +18,9 @@ from handlers.requests import getters
 from handlers.requests import handlers as on
 from handlers.requests.states import BadgeSG, ForwardingSG, KindSG, StaffingSG
 
+# The steps that open a kind: they show the kind's instruction link.
+FIRST_STEPS = {ForwardingSG.manager, ForwardingSG.from_number, StaffingSG.change, BadgeSG.item}
+
 CANCEL = Button(T("btn-cancel"), id="cancel", on_click=cancel_dialog)
 BACK = Button(T("btn-back"), id="back", on_click=on.back)
 KEEP = Button(T("request-btn-keep"), id="keep", on_click=on.keep, when="answered")
@@ -64,23 +67,27 @@ def text_step(prompt: Text, field: str, clean: Any, *, state: State, **kwargs: A
     )
 
 
-def choices(items: str, widget_id: str, on_click: Any, *, numbers: bool = False) -> Select[Any]:
-    return Select(
+def choices(items: str, on_click: Any, *, numbers: bool = False, paged: bool = False) -> Any:
+    """The options of a step, one a row; a long list (people) in pages of eight."""
+    select = Select(
         Format("{item[1]}"),
-        id=widget_id,
+        id=f"pick_{items}",
         item_id_getter=lambda item: item[0],
         items=items,
         type_factory=int if numbers else str,
         on_click=on_click,
     )
-
-
-def column(select: Select[Any]) -> Group:
+    if paged:
+        return ScrollingGroup(
+            select, id=f"{items}_page", width=1, height=8, hide_on_single_page=True
+        )
     return Group(select, width=1)
 
 
-def pages(select: Select[Any], widget_id: str) -> ScrollingGroup:
-    return ScrollingGroup(select, id=widget_id, width=1, height=8, hide_on_single_page=True)
+def choice_step(prompt: Text, *widgets: Any, state: State, **kwargs: Any) -> Window:
+    return (first_step if state in FIRST_STEPS else step)(
+        prompt, *widgets, state=state, hint_key="request-hint-button", **kwargs
+    )
 
 
 def calendar_step(prompt: Text, calendar: RuCalendar, *, state: State, **kwargs: Any) -> Window:
@@ -129,7 +136,7 @@ def kind_dialog(*windows: Window) -> Dialog:
 choice_dialog = Dialog(
     Window(
         PROMPT,
-        column(choices("kinds", "pick_kind", on.pick_kind)),
+        choices("kinds", on.pick_kind),
         hint("request-hint-button"),
         CANCEL,
         state=KindSG.kind,
@@ -139,12 +146,11 @@ choice_dialog = Dialog(
 )
 
 forwarding_dialog = kind_dialog(
-    first_step(
+    choice_step(
         T("request-fw-ask-manager"),
         Format("{no_managers}", when="no_managers"),
-        pages(choices("managers", "pick_manager", on.pick_manager, numbers=True), "managers"),
+        choices("managers", on.pick_manager, numbers=True, paged=True),
         state=ForwardingSG.manager,
-        hint_key="request-hint-button",
         getter=getters.managers_getter,
     ),
     first_step(
@@ -189,28 +195,25 @@ forwarding_dialog = kind_dialog(
 )
 
 staffing_dialog = kind_dialog(
-    first_step(
+    choice_step(
         T("request-st-ask-change"),
-        column(choices("changes", "pick_change", on.pick_change)),
+        choices("changes", on.pick_change),
         state=StaffingSG.change,
-        hint_key="request-hint-button",
         getter=getters.changes_getter,
     ),
-    step(
+    choice_step(
         T("request-st-ask-group"),
-        column(choices("groups", "pick_group", on.pick_group, numbers=True)),
+        choices("groups", on.pick_group, numbers=True),
         state=StaffingSG.group,
-        hint_key="request-hint-button",
         getter=getters.groups_getter,
     ),
     text_step(
         T("request-st-ask-name"), "full_name", requests.clean_name, state=StaffingSG.full_name
     ),
-    step(
+    choice_step(
         PROMPT,
-        pages(choices("people", "pick_person", on.pick_person, numbers=True), "people"),
+        choices("people", on.pick_person, numbers=True, paged=True),
         state=StaffingSG.employee,
-        hint_key="request-hint-button",
         getter=getters.people_getter,
     ),
     calendar_step(
@@ -241,11 +244,10 @@ staffing_dialog = kind_dialog(
 )
 
 badge_dialog = kind_dialog(
-    first_step(
+    choice_step(
         T("request-bd-ask-item"),
-        column(choices("items", "pick_item", on.save_choice("item"))),
+        choices("items", on.save_choice("item")),
         state=BadgeSG.item,
-        hint_key="request-hint-button",
         getter=getters.items_getter,
     ),
     text_step(

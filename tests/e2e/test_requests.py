@@ -309,6 +309,25 @@ def labels(message: StoredMessage) -> list[str]:
     return [label for row in message.buttons for label in row]
 
 
+async def badge_review(emu: BotAPIEmulator, user_id: int, quantity: str = "2") -> StoredMessage:
+    """A badge request filled in with no comment: its review."""
+    menu = await say(emu, user_id, "/request", "Какой запрос")
+    dialog = await step(emu, user_id, menu, "Бейдж", "Что нужно")
+    await step(emu, user_id, dialog, "аудиобейдж", "Сколько штук")
+    await say(emu, user_id, quantity, "Шоурум")
+    await say(emu, user_id, "Шоурум Юг", "Кто получит")
+    review = await say(emu, user_id, "Мария Козлова", "Комментарий")
+    return await step(emu, user_id, review, "Пропустить", "Проверьте запрос")
+
+
+async def forwarding_start(emu: BotAPIEmulator) -> StoredMessage:
+    """Мария's forwarding up to its first day's calendar."""
+    menu = await say(emu, MARIA, "/request", "Какой запрос")
+    await step(emu, MARIA, menu, "Переадресация", "Какой номер")
+    await say(emu, MARIA, "5555", "На какой номер")
+    return await say(emu, MARIA, "6666", "Первый день")
+
+
 async def test_back_on_every_step_shows_it_as_it_was_answered(
     emu: BotAPIEmulator, bot: BotProcess
 ) -> None:
@@ -381,13 +400,7 @@ async def test_the_review_offers_only_the_fields_of_its_kind(
 ) -> None:
     # Defect 7: a lead's badge or team change offered «Изменить менеджера», which opened the
     # forwarding step.
-    menu = await say(emu, LEAD_ID, "/request", "Какой запрос")
-    dialog = await step(emu, LEAD_ID, menu, "Бейдж", "Что нужно")
-    await step(emu, LEAD_ID, dialog, "аудиобейдж", "Сколько штук")
-    await say(emu, LEAD_ID, "2", "Шоурум")
-    await say(emu, LEAD_ID, "Шоурум Юг", "Кто получит")
-    review = await say(emu, LEAD_ID, "Мария Козлова", "Комментарий")
-    review = await step(emu, LEAD_ID, review, "Пропустить", "Проверьте запрос")
+    review = await badge_review(emu, LEAD_ID)
     edits = {label for label in labels(review) if label.startswith("Изменить")}
     assert edits == {
         "Изменить что нужно",
@@ -434,10 +447,7 @@ async def test_the_review_offers_only_the_fields_of_its_kind(
 async def test_the_end_of_a_forwarding_cannot_be_before_its_start(
     emu: BotAPIEmulator, bot: BotProcess
 ) -> None:
-    menu = await say(emu, MARIA, "/request", "Какой запрос")
-    await step(emu, MARIA, menu, "Переадресация", "Какой номер")
-    await say(emu, MARIA, "5555", "На какой номер")
-    calendar = await say(emu, MARIA, "6666", "Первый день")
+    calendar = await forwarding_start(emu)
     calendar = await wrong(emu, MARIA, "завтра", "Выберите дату в календаре кнопкой", "Первый день")
     start = today() + timedelta(days=1)
     if start.month != today().month:  # the start is in the next month: turn the page
@@ -460,13 +470,7 @@ async def test_the_end_of_a_forwarding_cannot_be_before_its_start(
 
 
 async def test_send_answers_its_button_once(emu: BotAPIEmulator, bot: BotProcess) -> None:
-    menu = await say(emu, MARIA, "/request", "Какой запрос")
-    dialog = await step(emu, MARIA, menu, "Бейдж", "Что нужно")
-    await step(emu, MARIA, dialog, "аудиобейдж", "Сколько штук")
-    await say(emu, MARIA, "1", "Шоурум")
-    await say(emu, MARIA, "Шоурум Юг", "Кто получит")
-    review = await say(emu, MARIA, "Мария Козлова", "Комментарий")
-    review = await step(emu, MARIA, review, "Пропустить", "Проверьте запрос")
+    review = await badge_review(emu, MARIA, "1")
     await asyncio.sleep(THINK)
     query = await emu.press(MARIA, review, "Отправить")
     await emu.wait_for_edit(MARIA, review.message_id, contains="отправлен в клиентский сервис")
@@ -509,10 +513,7 @@ def last_day_notices(emu: BotAPIEmulator) -> list[StoredMessage]:
 async def test_the_last_day_reminder_waits_until_the_forwarding_is_in_work(
     emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    menu = await say(emu, MARIA, "/request", "Какой запрос")
-    await step(emu, MARIA, menu, "Переадресация", "Какой номер")
-    await say(emu, MARIA, "5555", "На какой номер")
-    calendar = await say(emu, MARIA, "6666", "Первый день")
+    calendar = await forwarding_start(emu)
     calendar = await step(emu, MARIA, calendar, day_label(today()), "Последний день")
     calendar = await step(emu, MARIA, calendar, day_label(today()), "Комментарий")
     review = await step(emu, MARIA, calendar, "Пропустить", "Проверьте запрос")
