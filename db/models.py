@@ -293,6 +293,8 @@ class Case(Base):
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     accepted_at: Mapped[datetime | None]
+    # Before 0006 the briefing had a day only; 0006 copied it into briefing_at and nothing
+    # writes it since (only /queue's legacy branch reads it): to be dropped.
     briefing_date: Mapped[date | None]
     # The briefing (CS, the lead and the manager meet): a moment in UTC, shown in TIMEZONE.
     briefing_at: Mapped[datetime | None]

@@ -241,13 +241,8 @@ def _briefing_day_unavailable(day: date, manager: DialogManager) -> str | None:
 async def _briefing_day_picked(
     event: ChatEvent, widget: ManagedCalendar, manager: DialogManager, picked: date, /
 ) -> None:
-    assert isinstance(event, CallbackQuery)
+    # The calendar refused a muted day already (`unavailable`).
     settings: Settings = manager.middleware_data["settings"]
-    _, _, texts = services_of(manager)
-    reason = cases.briefing_day_unavailable(picked, settings)
-    if reason is not None:
-        await event.answer(texts(reason), show_alert=True)
-        return
     manager.dialog_data["day"] = picked.isoformat()
     manager.dialog_data["slots"] = [
         slot.strftime("%H:%M") for slot in cases.briefing_slots(picked, settings)
@@ -276,7 +271,12 @@ async def _briefing_time_picked(
 briefing_dialog = Dialog(
     Window(
         Format("{briefing}"),
-        RuCalendar(id="briefing_date", on_click=_briefing_day_picked, future_only=True),
+        RuCalendar(
+            id="briefing_date",
+            on_click=_briefing_day_picked,
+            future_only=True,
+            unavailable=_briefing_day_unavailable,
+        ),
         Cancel(T("btn-cancel")),
         getter=_prompt_data,
         state=BriefingSG.pick,
