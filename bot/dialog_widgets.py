@@ -158,9 +158,9 @@ class RuCalendar(Calendar):
         if reason is not None:
             texts: Texts = manager.middleware_data["texts"]
             if isinstance(reason, ServiceError):
-                await callback.answer(texts(reason.key, **reason.args_))
+                await callback.answer(texts(reason.key, **reason.args_), show_alert=True)
             else:
-                await callback.answer(texts(reason))
+                await callback.answer(texts(reason), show_alert=True)
             return True
         return bool(
             await super()._process_item_callback(
@@ -170,9 +170,10 @@ class RuCalendar(Calendar):
 
 
 def _picked_day(data: str) -> date | None:
-    """The day a day button carries ("20412" or muted "X20412"), or None for other buttons."""
+    """The day a day button carries (seconds since 1970, "1796169600", or muted
+    "X1796169600"), or None for the calendar's other buttons."""
     raw = data.removeprefix(MUTED)
-    if not raw.isdigit() or len(raw) > 7:  # days since 1970: 5 digits until the year 2243
+    if not raw.isdigit() or len(raw) > 12:  # beyond the year 33000: not a calendar's day
         return None
     try:
         return date_from_raw(int(raw))

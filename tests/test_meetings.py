@@ -235,7 +235,7 @@ async def test_the_lead_books_a_slot_cs_is_told_and_the_reminders_stop(
         assert set(states) == {ReminderState.CANCELLED}
         (to_cs,) = await outbox_to(session, CS_CHAT_ID)
         assert to_cs.payload["text"] == (
-            f"📅 Андрей Лидеров записался на встречу {day:%d.%m.%Y} в 11:00 — группы: "
+            f"📅 Встреча: Андрей Лидеров, {day:%d.%m.%Y} 11:00 — группы: "
             "Группа Север (итоги за октябрь 2026)."
         )
         entry = (
@@ -256,8 +256,8 @@ async def test_the_lead_books_a_slot_cs_is_told_and_the_reminders_stop(
     async with sessions() as session:
         messages = await outbox_to(session, CS_CHAT_ID)
         assert len(messages) == 2
-        assert "перенёс встречу с" in messages[1].payload["text"]
-        assert f"на {day:%d.%m.%Y} в 15:00" in messages[1].payload["text"]
+        assert "Встреча перенесена: Андрей Лидеров" in messages[1].payload["text"]
+        assert f"{day:%d.%m.%Y} 15:00 (было {day:%d.%m.%Y} 11:00)" in messages[1].payload["text"]
 
 
 async def test_only_the_invited_lead_may_book(

@@ -89,8 +89,14 @@ async def step(emu: BotAPIEmulator, message: StoredMessage, button: str, contain
 async def pick_day(emu: BotAPIEmulator, calendar: StoredMessage, day: date) -> Any:
     """Press `day` in the calendar (its callback data counts seconds since 1970)."""
     await asyncio.sleep(THINK)
-    prefix, raw = callback_data(calendar, f"[{today():%d}]").rsplit(":", 1)
-    data = f"{prefix}:{int(raw) + DAY * (day - today()).days}"
+    # Any day's button gives the widget's prefix; muted days carry an "X" before the day.
+    prefix = next(
+        button["callback_data"].rsplit(":", 1)[0]
+        for row in (calendar.reply_markup or {}).get("inline_keyboard", [])
+        for button in row
+        if button.get("callback_data", "").rsplit(":", 1)[-1].lstrip("X").isdigit()
+    )
+    data = f"{prefix}:{DAY * (day - date(1970, 1, 1)).days}"
     query = await emu.send_callback(LEAD_ID, LEAD_ID, calendar.message_id, data)
     return await emu.wait_callback_answer(query)
 
@@ -129,7 +135,16 @@ async def test_the_lead_books_a_meeting_and_cs_is_told(
     calendar = await press(emu, LEAD_ID, invitation, BUTTON)
     assert "шаг 1 из 3" in calendar.text
     assert "Группы: Группа Север, Группа Юг" in calendar.text
-    # A weekend and a past day: a clear answer, and the calendar stays.
+    # Only what can be chosen is offered: a weekend is shown muted, and a tap on it says why.
+    saturday = next_saturday(today())
+    if saturday.month == today().month:
+        assert f"·{saturday:%d}·" in [label for row in calendar.buttons for label in row]
+        await asyncio.sleep(THINK)
+        query = await emu.press(LEAD_ID, calendar, f"·{saturday:%d}·")
+        answer = await emu.wait_callback_answer(query)
+        assert answer.show_alert
+        assert "В выходные встреч нет" in (answer.text or "")
+    # A forged press of a weekend and a past day: a clear answer, and the calendar stays.
     answer = await pick_day(emu, calendar, next_saturday(today()))
     assert answer.show_alert
     assert answer.text is not None
@@ -158,9 +173,9 @@ async def test_the_lead_books_a_meeting_and_cs_is_told(
     assert f"✅ Вы записаны на встречу с клиентским сервисом {day:%d.%m.%Y} в 11:00" in done.content
     assert done.buttons == []
 
-    told = await emu.wait_for_message(CS_CHAT_ID, contains="записался на встречу")
+    told = await emu.wait_for_message(CS_CHAT_ID, contains="📅 Встреча: ")
     assert told.text == (
-        f"📅 Андрей Лидеров записался на встречу {day:%d.%m.%Y} в 11:00 — группы: "
+        f"📅 Встреча: Андрей Лидеров, {day:%d.%m.%Y} 11:00 — группы: "
         "Группа Север, Группа Юг (итоги за октябрь 2026)."
     )
     async with sessions() as session:
@@ -176,8 +191,8 @@ async def test_the_lead_books_a_meeting_and_cs_is_told(
     await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
     await step(emu, calendar, "12:00", "шаг 3 из 3")
     await step(emu, calendar, "Записаться", "Вы записаны")
-    moved = await emu.wait_for_message(CS_CHAT_ID, contains="перенёс встречу")
-    assert f"с {day:%d.%m.%Y} 11:00 на {day:%d.%m.%Y} в 12:00" in moved.text
+    moved = await emu.wait_for_message(CS_CHAT_ID, contains="Встреча перенесена")
+    assert f"{day:%d.%m.%Y} 12:00 (было {day:%d.%m.%Y} 11:00)" in moved.text
 
     # /cancel leaves the dialog.
     calendar = await press(emu, LEAD_ID, invitation, BUTTON)
@@ -208,7 +223,7 @@ async def test_a_lead_who_has_not_booked_is_reminded_until_he_books(
 
     # The reminder's own button opens the booking.
     await book(emu, reminder, next_working_day(today()), "12:00")
-    await emu.wait_for_message(CS_CHAT_ID, contains="записался на встречу")
+    await emu.wait_for_message(CS_CHAT_ID, contains="📅 Встреча: ")
 
     subject = meetings.subject(lead_invite.id)
     async with sessions() as session:

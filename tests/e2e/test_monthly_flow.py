@@ -104,7 +104,7 @@ async def test_import_digest_and_the_flagged_lead_books_a_meeting(
     await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
     await step(emu, calendar, "15:00", "шаг 3 из 3")
     await step(emu, calendar, "Записаться", "Вы записаны")
-    told = await emu.wait_for_message(CS_CHAT_ID, contains="записался на встречу")
+    told = await emu.wait_for_message(CS_CHAT_ID, contains="📅 Встреча: ")
     assert f"{day:%d.%m.%Y} в 15:00" in told.text
     assert "Группа Север" in told.text
 

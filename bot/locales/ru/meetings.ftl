@@ -28,8 +28,8 @@ meeting-use-buttons = Выберите вариант кнопкой под со
 meeting-cancelled = Запись отменена. Записаться можно позже кнопкой «Записаться на встречу».
 
 meeting-booked = ✅ Вы записаны на встречу с клиентским сервисом { $date } в { $time }.
-meeting-booked-cs = 📅 { $lead } записался на встречу { $date } в { $time } — группы: { $groups } (итоги за { $month }).
-meeting-moved-cs = 📅 { $lead } перенёс встречу с { $previous } на { $date } в { $time } — группы: { $groups } (итоги за { $month }).
+meeting-booked-cs = 📅 Встреча: { $lead }, { $date } { $time } — группы: { $groups } (итоги за { $month }).
+meeting-moved-cs = 📅 Встреча перенесена: { $lead }, { $date } { $time } (было { $previous }) — группы: { $groups } (итоги за { $month }).
 
 ## Отказы.
 meeting-error-gone = Это приглашение больше не действует.
