@@ -1,6 +1,6 @@
 """/analysis: CS posts a call analysis to the group in a guided dialog (aiogram-dialog).
 
-Steps: the manager's role, the manager (optional, searched by part of the name), the text,
+Steps: the manager's role, the manager (optional: the person picker, a subdialog), the text,
 a file (audio, voice or document; optional), a link (optional); then a preview with
 «Изменить» per field and «Опубликовать». The draft lives in `dialog_data` (JSON), so it
 survives a restart; the service validates everything again when it posts.
@@ -16,10 +16,9 @@ from aiogram.enums import ContentType
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import DialogManager, ShowMode, StartMode, Window
-from aiogram_dialog.widgets.common import ManagedScroll
+from aiogram_dialog import Data, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
-from aiogram_dialog.widgets.kbd import Button, Group, Row, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
@@ -28,26 +27,25 @@ from bot.dialog_widgets import (
     cancel_dialog,
     checked,
     close_dialog,
-    db_id,
     hint,
     say_and_stay,
     services_of,
     wrong_text,
 )
 from bot.filters import RoleFilter
-from bot.services import analyses, cases
+from bot.services import analyses
 from bot.services.errors import Forbidden, NotFound, ServiceError
 from bot.services.masking import mask_personal_data
 from bot.settings import Settings
 from bot.texts import Html, Texts
 from db.models import CallRole, Employee, Role
+from handlers.person_picker import PersonPick, PersonPickSG, Picked, Scope
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
 router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
 router.callback_query.filter(RoleFilter(Role.CS))
 
-MAX_QUERY = 100
 SHOWN_NAME = 40
 FILE_TYPES = [ContentType.AUDIO, ContentType.VOICE, ContentType.DOCUMENT]
 
@@ -58,8 +56,6 @@ _cancel = cancel_dialog
 
 class CallAnalysisSG(StatesGroup):
     role = State()
-    manager_search = State()
-    manager_pick = State()
     text = State()
     file = State()
     link = State()
@@ -99,15 +95,18 @@ async def _mark_reviewing(query: CallbackQuery, button: Button, manager: DialogM
     manager.dialog_data["reviewing"] = True
 
 
-def _navigation(previous: State | None) -> Row:
-    back = (
-        Button(T("btn-back"), id="back", on_click=_back(previous))
-        if previous is not None
-        else Button(
+def _navigation(previous: State | None, back: Any = None) -> Row:
+    """«◀ Назад» to `previous` (or `back`; the first step: only to the review it was opened
+    from) and «Отмена»."""
+    if back is not None:
+        back_button = Button(T("btn-back"), id="back", on_click=back)
+    elif previous is not None:
+        back_button = Button(T("btn-back"), id="back", on_click=_back(previous))
+    else:
+        back_button = Button(
             T("btn-back"), id="back", on_click=_back(CallAnalysisSG.review), when="reviewing"
         )
-    )
-    return Row(back, Button(T("btn-cancel"), id="cancel", on_click=_cancel))
+    return Row(back_button, Button(T("btn-cancel"), id="cancel", on_click=_cancel))
 
 
 _say = say_and_stay
@@ -129,8 +128,6 @@ def _saved_text(field: str, next_state: State) -> Any:
 def _skip(field: str, next_state: State) -> Any:
     async def on_click(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
         manager.dialog_data[field] = None
-        if field == "manager_id":
-            manager.dialog_data["manager_name"] = None
         await _next(manager, next_state)
 
     return on_click
@@ -141,65 +138,41 @@ def _skip(field: str, next_state: State) -> Any:
 
 async def _pick_role(query: CallbackQuery, widget: Any, manager: DialogManager, value: str) -> None:
     manager.dialog_data["call_role"] = value
-    await _next(manager, CallAnalysisSG.manager_search)
-
-
-# --- step 2: the manager (optional) ---------------------------------------------------------
-
-
-def _group_name(employee: Employee, texts: Texts) -> str:
-    return employee.groups[0].name if employee.groups else texts("analysis-no-group")
-
-
-async def _search(
-    message: Message, widget: ManagedTextInput[str], manager: DialogManager, text: str
-) -> None:
-    session, _, _ = services_of(manager)
-    query = " ".join(text.split())[:MAX_QUERY]
-    if not query:
-        await _say(message, manager, "analysis-search-empty")
+    if manager.dialog_data.get("reviewing"):
+        await manager.switch_to(CallAnalysisSG.review)
         return
-    if not await cases.find_managers(session, query):
-        await _say(message, manager, "analysis-no-match", query=query)
+    await _choose_person(manager)
+
+
+# --- step 2: the manager (optional; the person picker, a subdialog) -------------------------
+
+
+async def _choose_person(manager: DialogManager) -> None:
+    """The picker on top of the current step (the role, or the review it was opened from):
+    «◀ Назад» there comes back to it."""
+    ask = PersonPick(Scope.STAFF, "analysis-heading-manager", "analysis-ask-manager", skip=True)
+    await manager.start(PersonPickSG.search, data=ask.data())
+
+
+async def _person_picked(start_data: Data, result: Any, manager: DialogManager) -> None:
+    picked = Picked.of(result)
+    if picked is None:  # «◀ Назад»: the role step, as it was
         return
-    manager.dialog_data["query"] = query
-    pages = manager.find("managers_page")
-    if isinstance(pages, ManagedScroll):
-        await pages.set_page(0)
-    await manager.switch_to(CallAnalysisSG.manager_pick)
-
-
-def _search_input() -> list[Any]:
-    return [
-        TextInput(id="in_query", on_success=_search),
-        _hint("analysis-search-text-only"),
-    ]
-
-
-async def _managers_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    session, _, texts = services_of(dialog_manager)
-    query = dialog_manager.dialog_data.get("query", "")
-    found = await cases.find_managers(session, query) if query else []
-    return {
-        "text": texts("analysis-pick-manager", query=query, count=len(found)),
-        # Button texts are plain text: no escaping here.
-        "managers": [
-            (person.id, f"{person.full_name} — {_group_name(person, texts)}") for person in found
-        ],
-    }
-
-
-async def _pick_manager(
-    query: CallbackQuery, widget: Any, manager: DialogManager, item_id: int
-) -> None:
-    session, _, texts = services_of(manager)
-    found = await cases.find_managers(session, manager.dialog_data.get("query", ""))
-    person = next((p for p in found if p.id == item_id), None)
-    if person is None:
-        await query.answer(texts("analysis-manager-gone"), show_alert=True)
-        return
-    manager.dialog_data.update(manager_id=person.id, manager_name=person.full_name)
+    manager.dialog_data.update(manager_id=picked.person_id, manager_name=picked.name or None)
     await _next(manager, CallAnalysisSG.text)
+
+
+async def _back_to_person(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    if manager.dialog_data.get("reviewing"):
+        await manager.switch_to(CallAnalysisSG.review)
+        return
+    await manager.switch_to(CallAnalysisSG.role)
+    await _choose_person(manager)
+
+
+async def _edit_person(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["reviewing"] = True
+    await _choose_person(manager)
 
 
 # --- step 4: the file (optional) -------------------------------------------------------------
@@ -282,7 +255,7 @@ async def _publish(query: CallbackQuery, button: Button, manager: DialogManager)
     except NotFound as error:  # the manager left the roster meanwhile: choose again
         await query.answer(texts(error.key, **error.args_), show_alert=True)
         manager.dialog_data["reviewing"] = True
-        await manager.switch_to(CallAnalysisSG.manager_search)
+        await _choose_person(manager)
         return
     except Forbidden as error:
         await query.answer(texts(error.key, **error.args_), show_alert=True)
@@ -303,7 +276,6 @@ async def _prompts(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
         "reviewing": bool(dialog_manager.dialog_data.get("reviewing")),
         "role_prompt": texts("analysis-ask-role"),
         "role_choices": [(role.value, texts(analyses.ROLE_KEYS[role])) for role in CallRole],
-        "manager_prompt": texts("analysis-ask-manager"),
         "text_prompt": texts("analysis-ask-text", max=analyses.MAX_TEXT),
         "file_prompt": texts("analysis-ask-file"),
         "link_prompt": texts("analysis-ask-link"),
@@ -334,37 +306,6 @@ analysis_dialog = Dialog(
         state=CallAnalysisSG.role,
     ),
     Window(
-        Format("{manager_prompt}"),
-        *_search_input(),
-        Button(T("btn-skip"), id="skip_manager", on_click=_skip("manager_id", CallAnalysisSG.text)),
-        _navigation(CallAnalysisSG.role),
-        getter=_prompts,
-        state=CallAnalysisSG.manager_search,
-    ),
-    Window(
-        Format("{text}"),
-        ScrollingGroup(
-            Select(
-                Format("{item[1]}"),
-                id="manager",
-                item_id_getter=lambda item: item[0],
-                items="managers",
-                type_factory=db_id,
-                on_click=_pick_manager,
-            ),
-            id="managers_page",
-            width=1,
-            height=8,
-            hide_on_single_page=True,
-        ),
-        # Typing another part of the name here searches again.
-        *_search_input(),
-        Button(T("btn-skip"), id="skip_manager", on_click=_skip("manager_id", CallAnalysisSG.text)),
-        _navigation(CallAnalysisSG.manager_search),
-        getter=[_managers_data, _prompts],
-        state=CallAnalysisSG.manager_pick,
-    ),
-    Window(
         Format("{text_prompt}"),
         TextInput(
             id="in_text",
@@ -373,7 +314,7 @@ analysis_dialog = Dialog(
             on_error=_wrong_text,
         ),
         _hint("analysis-text-only"),
-        _navigation(CallAnalysisSG.manager_search),
+        _navigation(None, back=_back_to_person),
         getter=_prompts,
         state=CallAnalysisSG.text,
     ),
@@ -404,7 +345,7 @@ analysis_dialog = Dialog(
         Format("{text}"),
         Row(
             _edit("role", T("analysis-btn-edit-role"), CallAnalysisSG.role),
-            _edit("manager", T("analysis-btn-edit-manager"), CallAnalysisSG.manager_search),
+            Button(T("analysis-btn-edit-manager"), id="edit_manager", on_click=_edit_person),
         ),
         Row(
             _edit("text", T("analysis-btn-edit-text"), CallAnalysisSG.text),
@@ -416,5 +357,6 @@ analysis_dialog = Dialog(
         getter=_review_data,
         state=CallAnalysisSG.review,
     ),
+    on_process_result=_person_picked,
 )
 router.include_router(analysis_dialog)

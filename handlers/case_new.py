@@ -1,6 +1,7 @@
 """/case: CS registers a case in a guided dialog (aiogram-dialog), then publishes it.
 
-Steps: the person (searched by part of the name, a paged list), tab, category, source, the
+Steps: the person (the person picker, a subdialog opened on top of the tab step), tab,
+category, source, the
 incident date (a calendar that ends today), the summary, a link to the recording, files;
 then a review screen where any field can be changed before «Опубликовать». The draft lives
 in `dialog_data` (JSON: the date as an ISO string), so it survives a restart; the service
@@ -18,15 +19,13 @@ from aiogram.enums import ContentType
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import ChatEvent, DialogManager, StartMode, Window
-from aiogram_dialog.widgets.common import ManagedScroll
+from aiogram_dialog import ChatEvent, Data, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import (
     Button,
     Group,
     ManagedCalendar,
     Row,
-    ScrollingGroup,
     Select,
     SwitchTo,
 )
@@ -39,7 +38,6 @@ from bot.dialog_widgets import (
     cancel_dialog,
     checked,
     close_dialog,
-    db_id,
     hint,
     say_and_stay,
     services_of,
@@ -51,7 +49,8 @@ from bot.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from bot.services.masking import mask_personal_data
 from bot.settings import Settings
 from bot.texts import Html, Texts
-from db.models import CaseCategory, CaseSource, CaseTab, Employee, Role
+from db.models import CaseCategory, CaseSource, CaseTab, Role
+from handlers.person_picker import PersonPick, PersonPickSG, Picked, Scope
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -61,7 +60,6 @@ router.callback_query.filter(RoleFilter(Role.CS))
 # Every file is re-sent to the group and to each lead as a reply to the post: a case with
 # dozens of files would be a flood, not a case. (A rule for the service, see the issue note.)
 MAX_ATTACHMENTS = 10
-MAX_QUERY = 100
 # How much of a file name or of the link the review shows: with a 2,000-character summary
 # the review must still fit in one message (4,096 characters).
 SHOWN_NAME = 40
@@ -74,8 +72,6 @@ _cancel = cancel_dialog
 
 
 class CaseNewSG(StatesGroup):
-    manager_search = State()
-    manager_pick = State()
     tab = State()
     category = State()
     source = State()
@@ -88,7 +84,7 @@ class CaseNewSG(StatesGroup):
 
 @router.message(Command("case"), F.text.regexp(r"^/case(@\w+)?\s*$"))
 async def open_case_dialog(message: Message, dialog_manager: DialogManager) -> None:
-    await dialog_manager.start(CaseNewSG.manager_search, mode=StartMode.RESET_STACK)
+    await dialog_manager.start(CaseNewSG.tab, mode=StartMode.RESET_STACK)
 
 
 # --- moving between steps -----------------------------------------------------------------
@@ -111,13 +107,12 @@ async def _mark_reviewing(query: CallbackQuery, button: Button, manager: DialogM
 
 
 def _navigation(previous: State | None) -> Row:
-    back = (
-        Button(T("btn-back"), id="back", on_click=_back(previous))
-        if previous is not None
-        # The first step has nowhere to go back to, except the review it was opened from.
-        else Button(T("btn-back"), id="back", on_click=_back(CaseNewSG.review), when="reviewing")
+    """«◀ Назад» to `previous` (None: to the person, picked in the picker) and «Отмена»."""
+    back = _back(previous) if previous is not None else _back_to_person
+    return Row(
+        Button(T("btn-back"), id="back", on_click=back),
+        Button(T("btn-cancel"), id="cancel", on_click=_cancel),
     )
-    return Row(back, Button(T("btn-cancel"), id="cancel", on_click=_cancel))
 
 
 _say = say_and_stay
@@ -126,70 +121,44 @@ _checked = checked
 _wrong_text = wrong_text("case-error-text-only")
 
 
-# --- step 1: the person -------------------------------------------------------------------
+# --- step 1: the person (the person picker, a subdialog) -----------------------------------
 
 
-def _group_name(employee: Employee, texts: Texts) -> str:
-    # The case goes to the person's first group (leads may have several), as the service does.
-    return employee.groups[0].name if employee.groups else texts("case-new-no-group")
+async def _choose_person(manager: DialogManager, *, back: bool = True) -> None:
+    """The picker on top of the current step: «◀ Назад» there comes back to it."""
+    ask = PersonPick(
+        Scope.STAFF, "case-new-heading-person", "case-new-ask-manager", back=back, grouped=True
+    )
+    await manager.start(PersonPickSG.search, data=ask.data())
 
 
-async def _search(
-    message: Message, widget: ManagedTextInput[str], manager: DialogManager, text: str
-) -> None:
-    session, _, _ = services_of(manager)
-    query = " ".join(text.split())[:MAX_QUERY]
-    if not query:
-        await _say(message, manager, "case-new-search-empty")
-        return
-    if not await cases.find_managers(session, query):
-        await _say(message, manager, "case-new-no-match", query=query)
-        return
-    manager.dialog_data["query"] = query
-    pages = manager.find("managers_page")
-    if isinstance(pages, ManagedScroll):  # a new search starts on its first page
-        await pages.set_page(0)
-    await manager.switch_to(CaseNewSG.manager_pick)
+async def _begin(start_data: Data, manager: DialogManager) -> None:
+    # The person is the first step and has nowhere to go back to.
+    await _choose_person(manager, back=False)
 
 
-def _search_input() -> list[Any]:
-    return [
-        TextInput(id="in_query", on_success=_search),
-        _hint("case-new-search-text-only"),
-    ]
-
-
-async def _managers_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    session, _, texts = services_of(dialog_manager)
-    query = dialog_manager.dialog_data.get("query", "")
-    found = await cases.find_managers(session, query) if query else []
-    return {
-        "text": texts("case-new-pick-manager", query=query, count=len(found)),
-        # Button texts are plain text: no escaping here.
-        "managers": [
-            (person.id, f"{person.full_name} — {_group_name(person, texts)}") for person in found
-        ],
-    }
-
-
-async def _pick_manager(
-    query: CallbackQuery, widget: Any, manager: DialogManager, item_id: int
-) -> None:
-    session, _, texts = services_of(manager)
-    found = await cases.find_managers(session, manager.dialog_data.get("query", ""))
-    person = next((p for p in found if p.id == item_id), None)
-    if person is None:
-        await query.answer(texts("case-new-manager-gone"), show_alert=True)
-        return
-    if not person.groups:
-        await query.answer(
-            texts("case-error-manager-group", name=person.full_name), show_alert=True
-        )
+async def _person_picked(start_data: Data, result: Any, manager: DialogManager) -> None:
+    picked = Picked.of(result)
+    if picked is None or picked.person_id is None:  # «◀ Назад»: the step it was opened from
+        if "manager_id" not in manager.dialog_data:  # nothing to go on with (an old button)
+            await _choose_person(manager, back=False)
         return
     manager.dialog_data.update(
-        manager_id=person.id, manager_name=person.full_name, group_name=person.groups[0].name
+        manager_id=picked.person_id, manager_name=picked.name, group_name=picked.group
     )
     await _next(manager, CaseNewSG.tab)
+
+
+async def _back_to_person(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    if manager.dialog_data.get("reviewing"):
+        await manager.switch_to(CaseNewSG.review)
+        return
+    await _choose_person(manager)
+
+
+async def _edit_person(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["reviewing"] = True
+    await _choose_person(manager)
 
 
 # --- steps 2-4: tab, category, source -------------------------------------------------------
@@ -216,7 +185,7 @@ def _choose(field: str, next_state: State) -> Any:
     return on_click
 
 
-def _choice_window(field: str, state: State, previous: State, next_state: State) -> Window:
+def _choice_window(field: str, state: State, previous: State | None, next_state: State) -> Window:
     return Window(
         Format("{" + field + "_prompt}"),
         Group(
@@ -386,7 +355,7 @@ async def _publish(query: CallbackQuery, button: Button, manager: DialogManager)
     except NotFound as error:  # the person left the roster meanwhile: choose again
         await query.answer(texts(error.key, **error.args_), show_alert=True)
         manager.dialog_data["reviewing"] = True
-        await manager.switch_to(CaseNewSG.manager_search)
+        await _choose_person(manager)
         return
     except Forbidden as error:
         await query.answer(texts(error.key, **error.args_), show_alert=True)
@@ -408,7 +377,6 @@ async def _prompts(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     return {
         "reviewing": bool(data.get("reviewing")),
         "has_files": bool(files),
-        "manager_prompt": texts("case-new-ask-manager"),
         "tab_prompt": texts("case-new-ask-tab", manager=data.get("manager_name", "")),
         "category_prompt": texts("case-new-ask-category"),
         "source_prompt": texts("case-new-ask-source"),
@@ -429,39 +397,10 @@ def _edit(field: str, label: T, state: State) -> SwitchTo:
 
 
 case_new_dialog = Dialog(
-    Window(
-        Format("{manager_prompt}"),
-        *_search_input(),
-        _navigation(None),
-        getter=_prompts,
-        state=CaseNewSG.manager_search,
-    ),
-    Window(
-        Format("{text}"),
-        ScrollingGroup(
-            Select(
-                Format("{item[1]}"),
-                id="manager",
-                item_id_getter=lambda item: item[0],
-                items="managers",
-                type_factory=db_id,
-                on_click=_pick_manager,
-            ),
-            id="managers_page",
-            width=1,
-            height=8,
-            hide_on_single_page=True,
-        ),
-        # Typing another part of the name here searches again.
-        *_search_input(),
-        _navigation(CaseNewSG.manager_search),
-        getter=[_managers_data, _prompts],
-        state=CaseNewSG.manager_pick,
-    ),
     _choice_window(
         "tab",
         CaseNewSG.tab,
-        CaseNewSG.manager_pick,
+        None,
         CaseNewSG.category,
     ),
     _choice_window(
@@ -524,7 +463,7 @@ case_new_dialog = Dialog(
     Window(
         Format("{text}"),
         Row(
-            _edit("manager", T("case-new-btn-edit-manager"), CaseNewSG.manager_search),
+            Button(T("case-new-btn-edit-manager"), id="edit_manager", on_click=_edit_person),
             _edit("tab", T("case-new-btn-edit-tab"), CaseNewSG.tab),
         ),
         Row(
@@ -544,5 +483,7 @@ case_new_dialog = Dialog(
         getter=_review_data,
         state=CaseNewSG.review,
     ),
+    on_start=_begin,
+    on_process_result=_person_picked,
 )
 router.include_router(case_new_dialog)
