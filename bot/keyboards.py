@@ -22,6 +22,16 @@ from db.models import Employee, LinkItem
 PAGE_SIZE = 8
 
 
+def private_chat(bot_username: str, texts: Texts) -> InlineKeyboardMarkup | None:
+    """«Открыть личный чат с ботом»: a URL button, for a command sent to a group."""
+    if not bot_username:
+        return None
+    button = InlineKeyboardButton(
+        text=texts("btn-private-chat"), url=f"https://t.me/{bot_username}"
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
 def ask_access(texts: Texts) -> InlineKeyboardMarkup:
     button = InlineKeyboardButton(text=texts("btn-access-ask"), callback_data=AccessAsk().pack())
     return InlineKeyboardMarkup(inline_keyboard=[[button]])

@@ -25,10 +25,17 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class EmployeeMiddleware(BaseMiddleware):
-    """Puts `employee` (the active roster entry of the sender, or None) into handler data."""
+    """Puts `employee` (the active roster entry of the sender, or None) into handler data.
+
+    A roster member known only by his username is recognised (and his id bound) by whatever
+    he sends first, not only by /start: his first /results is answered, not refused.
+    """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         session: AsyncSession = data["session"]
-        data["employee"] = await access.current(session, user.id) if user else None
+        employee = await access.current(session, user.id) if user else None
+        if employee is None and user is not None and user.username and not user.is_bot:
+            employee = await access.recognise(session, access.Applicant.from_user(user))
+        data["employee"] = employee
         return await handler(event, data)

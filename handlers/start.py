@@ -20,8 +20,11 @@ router = Router(name=__name__)
 
 
 @router.message(CommandStart(), F.chat.type != "private")
-async def start_in_group(message: Message, texts: Texts) -> None:
-    await message.reply(texts("start-group"))
+async def start_in_group(message: Message, bot: Bot, texts: Texts) -> None:
+    me = await bot.me()
+    await message.reply(
+        texts("start-group"), reply_markup=keyboards.private_chat(me.username or "", texts)
+    )
 
 
 @router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^appeal_\d+$")), F.from_user)
@@ -85,7 +88,9 @@ async def greet(
     if employee is None:
         await bot.set_my_commands(commands_for(None, texts), scope=scope)
         pending = await access.pending_of(session, applicant.telegram_id)
-        if pending is not None:
+        if await access.former(session, applicant) is not None:
+            await message.answer(texts("start-former"))
+        elif pending is not None:
             await message.answer(texts("start-pending", date=pending.created_at))
         else:
             await message.answer(texts("start-unknown"), reply_markup=keyboards.ask_access(texts))
@@ -101,6 +106,15 @@ async def greet(
     )
 
 
-@router.message(Command("help"))
+@router.message(Command("help"), F.chat.type == "private")
 async def help_command(message: Message, employee: Employee | None, texts: Texts) -> None:
     await message.answer(texts(f"help-{employee.role}" if employee else "help-unknown"))
+
+
+@router.message(Command("help"))
+async def help_in_group(message: Message, bot: Bot, texts: Texts) -> None:
+    """In a group: what works there, and the way to the private chat for the rest."""
+    me = await bot.me()
+    await message.reply(
+        texts("help-group"), reply_markup=keyboards.private_chat(me.username or "", texts)
+    )

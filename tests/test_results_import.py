@@ -391,3 +391,11 @@ async def test_every_row_is_read_even_if_the_file_states_a_wrong_size(
     data = _with_dimension(xlsx(rows), "A1:B2")
     result = await run_import(sessions, data, "итоги.xlsx")
     assert result.rows == 12
+
+
+def test_a_text_file_that_is_no_table_is_called_so() -> None:
+    # A letter saved as .txt: «not XLSX or CSV», not «line 1: no columns …» (defect 12).
+    letter = "Добрый день!\nВысылаю итоги за октябрь во вложении.\nС уважением, Ольга".encode()
+    with pytest.raises(results_import.ResultsInvalid) as refused:
+        results_import.parse_results(letter, "итоги.txt")
+    assert [error.key for error in refused.value.errors] == ["import-error-format"]

@@ -63,6 +63,17 @@ async def recognise(session: AsyncSession, applicant: Applicant) -> Employee | N
     return employee
 
 
+async def former(session: AsyncSession, applicant: Applicant) -> Employee | None:
+    """The roster entry of someone who no longer works here (inactive), by id or username:
+    his /start says so instead of inviting him to ask for access."""
+    employee = await employees_db.by_telegram_id(session, applicant.telegram_id)
+    if employee is None and applicant.username:
+        employee = await employees_db.by_username(session, applicant.username)
+        if employee is not None and employee.telegram_id not in (None, applicant.telegram_id):
+            return None
+    return employee if employee is not None and not employee.active else None
+
+
 async def waiting_for(session: AsyncSession, telegram_id: int) -> unreachable.Waiting:
     """What was kept for him while the bot could not reach him (his /start says so)."""
     return await unreachable.waiting(session, telegram_id)

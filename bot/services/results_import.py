@@ -115,7 +115,13 @@ def read_rows(data: bytes, filename: str) -> list[tables.Row]:
     if kind is None:
         raise ResultsInvalid([RowError(0, "import-error-format", {"name": shown(filename)})])
     try:
-        return tables.xlsx_first_sheet(data) if kind == "xlsx" else tables.csv_rows(data)
+        if kind == "xlsx":
+            return tables.xlsx_first_sheet(data)
+        return tables.csv_rows(data, text_file=filename.lower().endswith(".txt"))
+    except tables.NotATable as error:
+        raise ResultsInvalid(
+            [RowError(0, "import-error-format", {"name": shown(filename)})]
+        ) from error
     except tables.Unreadable as error:
         raise ResultsInvalid(
             [RowError(0, "import-error-unreadable", {"error": shown(error)})]

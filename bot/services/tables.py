@@ -36,6 +36,10 @@ class Unreadable(Exception):
     """The file is damaged or not what its name says."""
 
 
+class NotATable(Unreadable):
+    """A text file with no separated columns at all (a letter saved as .txt, say)."""
+
+
 @dataclass(frozen=True)
 class Cell:
     value: object  # None, str, int, float, bool, date or datetime
@@ -101,10 +105,19 @@ def excel_day(value: object) -> date | None:
     return (_EXCEL_EPOCH + timedelta(days=float(value))).date()
 
 
-def csv_rows(data: bytes) -> list[Row]:
+def csv_rows(data: bytes, *, text_file: bool = False) -> list[Row]:
     """The rows of a CSV file (UTF-8, with or without BOM, Windows-1251, or UTF-16 with a
     BOM as Excel's «Unicode text» saves it; "," or ";" or a tab between the cells)."""
     text = _decode(data)
+    head = text.splitlines()[:HEADER_SEARCH]
+    # A .txt is a table (Excel's «Unicode text») only with three columns somewhere in its
+    # first lines: a letter may have a comma, hardly two of one separator on a line.
+    if (
+        text_file
+        and text.strip()
+        and not any(line.count(d) >= 2 for line in head for d in DELIMITERS)
+    ):
+        raise NotATable("no column separators")
     delimiter = _delimiter(text)
     try:
         return [
