@@ -16,9 +16,10 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CaseAct
-from bot.services import case_posts, notify, reminders
-from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
+from bot.services import case_posts, notify, reminders, transitions
+from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.services.roles import require_role
+from bot.services.transitions import Refusals, Transition
 from bot.settings import Settings
 from bot.texts import Html, Texts
 from db import appeals as appeals_db
@@ -74,13 +75,17 @@ BRIEFING_REMIND_BEFORE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Transition[CaseState]):
     """One transition: from which states, to which, who may, on which track."""
 
-    sources: frozenset[CaseState]
-    target: CaseState
-    roles: frozenset[Role]
     categories: frozenset[CaseCategory] = BOTH
+
+
+REFUSALS = Refusals(
+    forbidden="case-error-forbidden",
+    already_done="case-already-done",
+    wrong_state="case-error-state",
+)
 
 
 COMM = frozenset({CaseCategory.COMMUNICATION})
@@ -403,15 +408,24 @@ def _send_attachments(
 def check(case: Case, act: CaseAct, actor: Employee | None) -> Rule:
     """The rule of `act` if `actor` may do it to `case` now; otherwise the refusal."""
     rule = RULES[act]
-    actor = require_role(actor, *rule.roles, key="case-error-forbidden")
-    if actor.role == Role.LEAD and case.group_id not in actor.group_ids:
-        raise Forbidden("case-error-not-your-group")
-    if case.category not in rule.categories:
-        raise Invalid("case-error-wrong-track")
-    if case.state not in rule.sources:
-        if case.state == rule.target or case.state in FINAL_CASE_STATES:
-            raise AlreadyDone("case-already-done", state=str(case.state))
-        raise Invalid("case-error-state", state=str(case.state))
+
+    def in_his_group(actor: Employee) -> None:
+        if actor.role == Role.LEAD and case.group_id not in actor.group_ids:
+            raise Forbidden("case-error-not-your-group")
+
+    def on_its_track(actor: Employee) -> None:
+        if case.category not in rule.categories:
+            raise Invalid("case-error-wrong-track")
+
+    transitions.allowed(
+        rule,
+        case.state,
+        actor,
+        final=FINAL_CASE_STATES,
+        refusals=REFUSALS,
+        guards=(in_his_group, on_its_track),
+        state=str(case.state),
+    )
     return rule
 
 

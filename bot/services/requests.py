@@ -23,9 +23,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import RequestAct, RequestButton
-from bot.services import mail, notify, reminders
-from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
+from bot.services import mail, notify, reminders, transitions
+from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.services.roles import require_role
+from bot.services.transitions import Refusals, Transition
 from bot.settings import Settings
 from bot.texts import Html, Texts
 from db import audit
@@ -124,19 +125,20 @@ APPEAL_STATE_KEYS: dict[AppealState, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
-    sources: frozenset[RequestState]
-    target: RequestState
-
-
+Rule = Transition[RequestState]
+CS = frozenset({Role.CS})
 RULES: dict[RequestAct, Rule] = {
-    RequestAct.TAKE: Rule(frozenset({RequestState.NEW}), RequestState.IN_WORK),
-    RequestAct.DONE: Rule(frozenset({RequestState.IN_WORK}), RequestState.DONE),
+    RequestAct.TAKE: Rule(frozenset({RequestState.NEW}), RequestState.IN_WORK, CS),
+    RequestAct.DONE: Rule(frozenset({RequestState.IN_WORK}), RequestState.DONE, CS),
     RequestAct.REJECT: Rule(
-        frozenset({RequestState.NEW, RequestState.IN_WORK}), RequestState.REJECTED
+        frozenset({RequestState.NEW, RequestState.IN_WORK}), RequestState.REJECTED, CS
     ),
 }
+REFUSALS = Refusals(
+    forbidden="request-error-forbidden",
+    already_done="request-already-done",
+    wrong_state="request-error-state",
+)
 FINAL_STATES = frozenset({RequestState.DONE, RequestState.REJECTED})
 # The states of a forwarding whose calls were switched (CS took it in work, or did it).
 FORWARDING_SET_UP = frozenset({RequestState.IN_WORK, RequestState.DONE})
@@ -444,11 +446,9 @@ def sla_due(now: datetime, settings: Settings) -> datetime:
 def check(request: ServiceRequest, act: RequestAct, actor: Employee | None) -> Rule:
     """The rule of `act` if `actor` may do it now; otherwise the refusal."""
     rule = RULES[act]
-    require_role(actor, Role.CS, key="request-error-forbidden")
-    if request.state not in rule.sources:
-        if request.state == rule.target or request.state in FINAL_STATES:
-            raise AlreadyDone("request-already-done", id=request.id)
-        raise Invalid("request-error-state", id=request.id)
+    transitions.allowed(
+        rule, request.state, actor, final=FINAL_STATES, refusals=REFUSALS, id=request.id
+    )
     return rule
 
 
