@@ -8,15 +8,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import cases, longtext
+from bot.callbacks import Decision
+from bot.services import appeals, cases, longtext, requests
+from bot.texts import Texts
 from db.engine import write_transaction
-from db.models import AuditEntry, Case, CaseCategory, CaseState
+from db.models import AuditEntry, Case, CaseCategory, CaseState, RequestKind
 from emulator import BotAPIEmulator
-from tests.conftest import CS_CHAT_ID
+from tests.conftest import CS_CHAT_ID, make_settings
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import say
-from tests.e2e.world import register_case
+from tests.e2e.steps import MOSCOW, say, step
+from tests.e2e.world import employee, register_case
 
 
 def longest(size: int, word: str = "Ошибка <b>&</b> клиент") -> str:
@@ -76,5 +78,82 @@ async def test_a_case_with_every_text_at_its_longest_is_shown_everywhere(
         assert longest(cases.MAX_SUMMARY) in whole
         assert longest(500) in whole
     # Nothing was refused by Telegram and nothing failed.
+    assert "Traceback" not in bot.log
+    assert " ERROR " not in bot.log
+
+
+async def test_an_appeal_and_a_request_at_their_longest_fit_every_view(
+    emu: BotAPIEmulator,
+    bot: BotProcess,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+):
+    settings = make_settings(database_url)
+    texts = Texts("ru", tz=MOSCOW)
+    case = await register_case(sessions, database_url, CaseCategory.COMMUNICATION)
+    mark = emu.mark()
+    async with sessions() as session:
+        maria = await employee(session, OTHER_MANAGER_ID)
+        appeal = await appeals.file(
+            session,
+            maria,
+            appeals.AppealDraft(
+                case_id=case.id,
+                reason=longest(appeals.MAX_REASON),
+                evidence=tuple(
+                    {"kind": "link", "url": f"https://e.example/{n}?" + "q" * 960}
+                    for n in range(appeals.MAX_EVIDENCE)
+                ),
+            ),
+            settings=settings,
+            texts=texts,
+        )
+        request = await requests.submit(
+            session,
+            maria,
+            RequestKind.BADGE,
+            {
+                "item": "audio",
+                "quantity": "50",
+                "place": longest(requests.MAX_NAME),
+                "recipient": longest(requests.MAX_NAME),
+                "comment": longest(requests.MAX_COMMENT),
+            },
+            settings=settings,
+            texts=texts,
+        )
+    appeal_post = await emu.wait_for_message(
+        CS_CHAT_ID, contains=f"Апелляция #{appeal.id}", after=mark
+    )
+    request_post = await emu.wait_for_message(CS_CHAT_ID, contains=f"З-{request.id}", after=mark)
+    for post in (appeal_post, request_post):
+        assert longtext.units(post.text) <= longtext.TEXT_LIMIT
+        assert post.buttons  # the decision buttons made it too
+    # Every view that lists them: the manager's /my, CS's /queue, the export.
+    mine = await say(emu, OTHER_MANAGER_ID, "/my", contains="Мои апелляции и запросы")
+    assert f"З-{request.id}" in mine.text
+    queue = await say(emu, CS_ID, "/queue", contains="Очередь")
+    assert longtext.units(queue.text) <= longtext.TEXT_LIMIT
+    dialog = await say(emu, CS_ID, "/export", contains="За какой период")
+    mark = emu.mark()
+    await step(emu, CS_ID, dialog, "Этот месяц", "Выгрузка за")
+    exported = await emu.wait_for_message(
+        CS_ID, after=mark, predicate=lambda m: m.document is not None, timeout=20
+    )
+    assert exported.document is not None
+    # CS decides the appeal with the longest comment: the notices fit as well.
+    async with sessions() as session:
+        cs = await employee(session, CS_ID)
+        await appeals.decide(
+            session,
+            cs,
+            appeal.id,
+            Decision.REJECT,
+            longest(appeals.MAX_COMMENT),
+            settings=settings,
+            texts=texts,
+        )
+    notice = await emu.wait_for_message(OTHER_MANAGER_ID, contains=f"#{appeal.id}", after=mark)
+    assert longtext.units(notice.text) <= longtext.TEXT_LIMIT
     assert "Traceback" not in bot.log
     assert " ERROR " not in bot.log
