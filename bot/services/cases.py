@@ -661,10 +661,6 @@ def _schedule_briefing_day(
     )
 
 
-async def _group_post(session: AsyncSession, case: Case) -> OutboxMessage | None:
-    return await outbox_db.latest_for_subject(session, f"{_subject(case)}:group")
-
-
 async def _lead_copy(session: AsyncSession, case: Case, lead: Employee) -> OutboxMessage | None:
     return await outbox_db.latest_for_subject(session, f"{_subject(case)}:lead:{lead.id}")
 
@@ -681,21 +677,14 @@ async def _reply_in_group(
     """A message to the CS group as a reply to the case post (Telegram notifies about it,
     unlike the post's edits). Without a post (not published here) it goes to the group when
     `settings` are given, else nowhere."""
-    post = await _group_post(session, case)
-    if post is not None:
-        chat_id, thread_id = post.chat_id, post.payload.get("message_thread_id")
-    elif settings is not None and settings.cs_chat_id is not None:
-        chat_id, thread_id = settings.cs_chat_id, settings.cs_cases_thread_id or None
-    else:
-        return
-    notify.send_message(
+    await notify.reply_to_post(
         session,
-        chat_id,
+        f"{_subject(case)}:group",
         text,
-        keyboard=keyboard,
-        reply_to=post,
-        thread_id=thread_id,
         subject=f"{_subject(case)}:{kind}",
+        keyboard=keyboard,
+        chat_id=settings.cs_chat_id if settings is not None else None,
+        thread_id=(settings.cs_cases_thread_id or None) if settings is not None else None,
     )
 
 

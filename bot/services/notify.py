@@ -12,6 +12,7 @@ from typing import Any
 from aiogram.types import BotCommand, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import outbox as outbox_db
 from db.models import OutboxMessage
 
 OUTBOX_WRITTEN = "outbox_written"
@@ -65,6 +66,38 @@ def send_message(
     if not_before is not None:
         row.not_before = not_before
     return _add(session, row)
+
+
+async def reply_to_post(
+    session: AsyncSession,
+    post_subject: str,
+    text: str,
+    *,
+    subject: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+    chat_id: int | None = None,
+    thread_id: int | None = None,
+) -> OutboxMessage | None:
+    """A message as a reply to the newest post sent under `post_subject` (a case's, an
+    appeal's, a request's group post; a person's first notice), in that post's chat and topic:
+    Telegram notifies about a reply, unlike an edit, and the reader lands on the post.
+
+    Without such a post the message goes to `chat_id` (in `thread_id`) when one is given,
+    else nowhere (None)."""
+    post = await outbox_db.latest_for_subject(session, post_subject)
+    if post is not None:
+        chat_id, thread_id = post.chat_id, post.payload.get("message_thread_id")
+    elif chat_id is None:
+        return None
+    return send_message(
+        session,
+        chat_id,
+        text,
+        keyboard=keyboard,
+        reply_to=post,
+        thread_id=thread_id,
+        subject=subject,
+    )
 
 
 def edit_message(
