@@ -11,15 +11,85 @@ from bot.callbacks import (
     AccessAsk,
     AccessDecision,
     AccessStep,
+    CaseAct,
+    CaseButton,
     QueueKind,
     QueueOpen,
     QueuePage,
     QueueScope,
+    ResultsPage,
 )
 from bot.texts import Html, Texts
 from db.models import Employee, LinkItem
 
 PAGE_SIZE = 8
+
+
+# --- cases -------------------------------------------------------------------------------
+
+
+def case_acts(case_id: int, acts: Sequence[CaseAct], texts: Texts) -> InlineKeyboardMarkup | None:
+    """The buttons of `acts` on a case, one a row (a post's, a reminder's, a notice's)."""
+    if not acts:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts(f"case-btn-{act.name.lower().replace('_', '-')}"),
+                    callback_data=CaseButton(act=act, case_id=case_id).pack(),
+                )
+            ]
+            for act in acts
+        ]
+    )
+
+
+def deep_link(label: str, bot_username: str, payload: str) -> InlineKeyboardMarkup:
+    """One URL button that opens the bot's private chat with `/start payload`."""
+    url = f"https://t.me/{bot_username}?start={payload}"
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label, url=url)]])
+
+
+# --- /results ---------------------------------------------------------------------------
+
+
+def results_pages(
+    month: int,
+    page: int,
+    page_count: int,
+    *,
+    previous: int | None,
+    following: int | None,
+    texts: Texts,
+) -> InlineKeyboardMarkup | None:
+    """◀ ▶ between the pages of a month (YYYYMM), then the months before and after (only
+    where they exist)."""
+    rows: list[list[InlineKeyboardButton]] = []
+    paging: list[InlineKeyboardButton] = []
+    if page_count > 1 and page > 0:
+        paging.append(_results_button("results-btn-page-back", month, page - 1, texts))
+    if page_count > 1 and page < page_count - 1:
+        paging.append(_results_button("results-btn-page-next", month, page + 1, texts))
+    if paging:
+        rows.append(paging)
+    around: list[InlineKeyboardButton] = []
+    if previous is not None:
+        around.append(_results_button("results-btn-previous", previous, 0, texts))
+    if following is not None:
+        around.append(_results_button("results-btn-next", following, 0, texts))
+    if around:
+        rows.append(around)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _results_button(key: str, month: int, page: int, texts: Texts) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=texts(key), callback_data=ResultsPage(month=month, page=page).pack()
+    )
+
+
+# --- the private chat ----------------------------------------------------------------------
 
 
 def private_chat(bot_username: str, texts: Texts) -> InlineKeyboardMarkup | None:

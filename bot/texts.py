@@ -56,7 +56,7 @@ class Texts:
             for name, value in prepared.items()
             if isinstance(value, str) and len(value) > LONG_VALUE
         }
-        for marker, value in long_values.items():
+        for marker in long_values:
             prepared[marker.strip("\x00")] = marker
         text, errors = self._bundle.format_pattern(message.value, prepared)
         if errors:

@@ -16,7 +16,8 @@ from typing import Literal
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import CaseButton
+from bot import keyboards
+from bot.callbacks import CaseAct
 from bot.services import case_posts, cases
 from bot.services.errors import Forbidden, NotFound, ServiceError
 from bot.services.masking import mask_personal_data
@@ -165,22 +166,13 @@ def actions_keyboard(case: Case, viewer: Employee, texts: Texts) -> InlineKeyboa
         audience = case_posts.LEAD
     else:
         return None
-    markup = case_posts.keyboard(case, audience, texts)
-    if markup is None:
-        return None
-    rows = []
-    for row in markup.inline_keyboard:
-        kept = [button for button in row if _may_press(case, viewer, button.callback_data)]
-        if kept:
-            rows.append(kept)
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    acts = [act for act in case_posts.buttons_for(case, audience) if _may_press(case, viewer, act)]
+    return keyboards.case_acts(case.id, acts, texts)
 
 
-def _may_press(case: Case, viewer: Employee, callback_data: str | None) -> bool:
-    if callback_data is None:
-        return True
+def _may_press(case: Case, viewer: Employee, act: CaseAct) -> bool:
     try:
-        cases.check(case, CaseButton.unpack(callback_data).act, viewer)
+        cases.check(case, act, viewer)
     except ServiceError:
         return False
     return True

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.callbacks import CaseAct, CaseButton
+from bot import keyboards
+from bot.callbacks import CaseAct
 from bot.services import longtext
 from bot.services.masking import mask_personal_data
 from bot.texts import Html, Texts
@@ -65,32 +66,20 @@ def buttons_for(case: Case, audience: str) -> list[CaseAct]:
 
 
 def keyboard(case: Case, audience: str, texts: Texts) -> InlineKeyboardMarkup | None:
-    acts = buttons_for(case, audience)
-    if not acts:
-        return None
-    return act_keyboard(case, acts, texts)
+    """The buttons of the case's post for `audience` (the group's, or a lead's copy)."""
+    return keyboards.case_acts(case.id, buttons_for(case, audience), texts)
 
 
 def act_keyboard(case: Case, acts: list[CaseAct], texts: Texts) -> InlineKeyboardMarkup:
-    """The buttons of `acts` on the case, one a row (a reminder's or a notice's buttons)."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=texts(f"case-btn-{act.name.lower().replace('_', '-')}"),
-                    callback_data=CaseButton(act=act, case_id=case.id).pack(),
-                )
-            ]
-            for act in acts
-        ]
-    )
+    """The buttons of `acts` on the case (a reminder's or a notice's buttons)."""
+    markup = keyboards.case_acts(case.id, acts, texts)
+    assert markup is not None, "a reminder or notice names its buttons"
+    return markup
 
 
 def appeal_keyboard(case: Case, bot_username: str, texts: Texts) -> InlineKeyboardMarkup:
-    url = f"https://t.me/{bot_username}?start=appeal_{case.id}"
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=texts("case-btn-appeal"), url=url)]]
-    )
+    """«Обжаловать»: the deep link into the appeal dialog for this case."""
+    return keyboards.deep_link(texts("case-btn-appeal"), bot_username, f"appeal_{case.id}")
 
 
 def status_line(case: Case, texts: Texts) -> str:

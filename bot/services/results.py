@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import ResultsPage
+from bot import keyboards
 from bot.services import months
 from bot.services.errors import NotFound
 from bot.services.roles import require_role
@@ -244,43 +244,14 @@ def keyboard(
     result: ResultsView, page: int, page_count: int, texts: Texts
 ) -> InlineKeyboardMarkup | None:
     """◀ ▶ between pages, then the months before and after (only where they exist)."""
-    code = months.code(result.month)
-    rows: list[list[InlineKeyboardButton]] = []
-    if page_count > 1:
-        paging: list[InlineKeyboardButton] = []
-        if page > 0:
-            paging.append(
-                InlineKeyboardButton(
-                    text=texts("results-btn-page-back"),
-                    callback_data=ResultsPage(month=code, page=page - 1).pack(),
-                )
-            )
-        if page < page_count - 1:
-            paging.append(
-                InlineKeyboardButton(
-                    text=texts("results-btn-page-next"),
-                    callback_data=ResultsPage(month=code, page=page + 1).pack(),
-                )
-            )
-        rows.append(paging)
-    around: list[InlineKeyboardButton] = []
-    if result.previous is not None:
-        around.append(
-            InlineKeyboardButton(
-                text=texts("results-btn-previous"),
-                callback_data=ResultsPage(month=months.code(result.previous), page=0).pack(),
-            )
-        )
-    if result.following is not None:
-        around.append(
-            InlineKeyboardButton(
-                text=texts("results-btn-next"),
-                callback_data=ResultsPage(month=months.code(result.following), page=0).pack(),
-            )
-        )
-    if around:
-        rows.append(around)
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    return keyboards.results_pages(
+        months.code(result.month),
+        page,
+        page_count,
+        previous=months.code(result.previous) if result.previous is not None else None,
+        following=months.code(result.following) if result.following is not None else None,
+        texts=texts,
+    )
 
 
 @dataclass(frozen=True)
