@@ -11,10 +11,19 @@ from typing import Any
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram_dialog import DialogManager, ShowMode
-from aiogram_dialog.widgets.common import WhenCondition
+from aiogram_dialog.widgets.common import ManagedScroll, WhenCondition
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput
 from aiogram_dialog.widgets.input.text import OnError
-from aiogram_dialog.widgets.kbd import Button, Calendar, CalendarScope, CalendarUserConfig
+from aiogram_dialog.widgets.kbd import (
+    Button,
+    Calendar,
+    CalendarScope,
+    CalendarUserConfig,
+    NextPage,
+    PrevPage,
+    Row,
+    StubScroll,
+)
 from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarDaysView,
     CalendarMonthView,
@@ -28,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import MAX_DB_ID
 from bot.services.errors import Invalid, ServiceError
+from bot.settings import Settings
 from bot.texts import Texts
 from db.models import Employee
 
@@ -61,6 +71,58 @@ def services_of(manager: DialogManager) -> tuple[AsyncSession, Employee | None, 
     """The update's DB session, employee and texts, as the middlewares put them."""
     data = manager.middleware_data
     return data["session"], data.get("employee"), data["texts"]
+
+
+# --- the update's services in a dialog's handlers -------------------------------------------
+# Getters take these as typed keyword arguments; a button's or an input's handler has only
+# the manager, whose middleware_data holds what the middlewares put there.
+
+
+def session_of(manager: DialogManager) -> AsyncSession:
+    session: AsyncSession = manager.middleware_data["session"]
+    return session
+
+
+def employee_of(manager: DialogManager) -> Employee | None:
+    employee: Employee | None = manager.middleware_data.get("employee")
+    return employee
+
+
+def texts_of(manager: DialogManager) -> Texts:
+    texts: Texts = manager.middleware_data["texts"]
+    return texts
+
+
+def settings_of(manager: DialogManager) -> Settings:
+    settings: Settings = manager.middleware_data["settings"]
+    return settings
+
+
+# --- a list paged by the database: the scroll keeps only the page number ------------------
+
+
+def not_first_page(data: dict[str, Any], widget: Any, manager: DialogManager) -> bool:
+    return bool(data["current_page"] > 0)
+
+
+def not_last_page(data: dict[str, Any], widget: Any, manager: DialogManager) -> bool:
+    return bool(data["current_page"] < data["pages"] - 1)
+
+
+def db_pager(scroll_id: str, prev_key: str, next_key: str) -> Row:
+    """«◀» · «▶» of a list the database pages (the getter returns `pages`). The scroll sits
+    in the row of its buttons so that it adds no empty keyboard row of its own."""
+    return Row(
+        StubScroll(id=scroll_id, pages="pages"),
+        PrevPage(scroll=scroll_id, id="prev", text=T(prev_key), when=not_first_page),
+        NextPage(scroll=scroll_id, id="next", text=T(next_key), when=not_last_page),
+    )
+
+
+def scroll_of(manager: DialogManager, scroll_id: str) -> ManagedScroll:
+    scroll = manager.find(scroll_id)
+    assert isinstance(scroll, ManagedScroll)
+    return scroll
 
 
 class _DateText(Text):

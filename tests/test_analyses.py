@@ -317,8 +317,9 @@ def test_dialog_state_names_are_unique_across_handlers():
     import handlers
 
     names: dict[str, str] = {}
-    for info in pkgutil.iter_modules(handlers.__path__):
-        module = importlib.import_module(f"handlers.{info.name}")
+    # Every module, those of the dialog packages (handlers/requests/states.py, …) too.
+    for info in pkgutil.walk_packages(handlers.__path__, prefix="handlers."):
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (
                 isinstance(value, type)
@@ -329,3 +330,4 @@ def test_dialog_state_names_are_unique_across_handlers():
                 assert name not in names, f"{name} in {module.__name__} and {names[name]}"
                 names[name] = module.__name__
     assert "CallAnalysisSG" in names
+    assert "BriefingSG" in names  # handlers/case_actions/states.py
