@@ -251,6 +251,8 @@ async def _step_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
     evidence = data.get("evidence", [])
     case = await appeals.case_of(session, employee, case_id)
     manager_name = case.manager.full_name if case else ""
+    settings: Settings = dialog_manager.middleware_data["settings"]
+    closes = appeals.window_closes(case, settings) if case else ""
     return {
         "reviewing": bool(data.get("reviewing")),
         "has_evidence": bool(evidence),
@@ -261,6 +263,7 @@ async def _step_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
             manager=manager_name,
             min=appeals.MIN_REASON,
             max=appeals.MAX_REASON,
+            closes=closes,
             procedure=Html(await _procedure(session, texts)),
         ),
         "evidence_prompt": texts(
@@ -274,6 +277,7 @@ async def _step_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
             id=case_id,
             manager=manager_name,
             posted=case.created_at if case else "",
+            closes=closes,
             reason=shortened(data.get("reason", ""), SHOWN_REASON),
             evidence=Html(_evidence_summary(evidence, texts)),
         ),

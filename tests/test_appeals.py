@@ -185,7 +185,11 @@ async def test_filing_posts_to_the_appeals_topic_with_the_buttons_and_schedules_
     )
     assert appeal.state == AppealState.NEW
     rows = await outbox(sessions, f"appeal:{appeal.id}:")
-    post, photo = rows
+    by_kind = {row.subject.rsplit(":", 1)[1]: row for row in rows}
+    assert sorted(by_kind) == ["file", "filed", "group"]
+    post, photo = by_kind["group"], by_kind["file"]
+    # The filer hears his dialog's answer; the lead of the group a notice (tested below).
+    assert by_kind["filed"].chat_id == LEAD
     assert post.chat_id == CS_CHAT_ID
     assert post.payload["message_thread_id"] == 77
     assert f"Апелляция #{appeal.id}</b> по кейсу #{case.id}" in post.payload["text"]
@@ -270,6 +274,38 @@ async def test_who_may_file_and_when(
     assert "Запись не подтверждает" in texts(decided.value.key, **decided.value.args_)
 
 
+async def test_an_appeal_filed_is_heard_by_the_manager_and_the_leads_not_the_filer(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> None:
+    case = await new_case(sessions, settings, texts)
+    appeal = await file(sessions, settings, texts, LEAD, case.id)
+    told = await outbox(sessions, f"appeal:{appeal.id}:filed")
+    # The lead filed it on the manager's behalf: the manager hears it, as a reply to his
+    # first notice of the case; the filer (his dialog said it) and other groups' leads do not.
+    assert [r.chat_id for r in told] == [MANAGER]
+    (first_notice,) = await outbox(sessions, f"case:{case.id}:manager")
+    assert told[0].target_id == first_notice.id
+    assert f"Апелляция #{appeal.id} по кейсу #{case.id} (Мария Козлова)" in told[0].payload["text"]
+    assert "Подал(а): Андрей Лидеров" in told[0].payload["text"]
+    (post,) = await outbox(sessions, f"appeal:{appeal.id}:group")
+    assert post.chat_id == CS_CHAT_ID
+    assert [b["text"] for b in post.payload["reply_markup"]["inline_keyboard"][0]] == [
+        "Принять",
+        "Частично",
+        "Отклонить",
+    ]
+
+    # The manager files: the lead of the group hears it, as a reply to his copy of the post.
+    other = await new_case(sessions, settings, texts)
+    second = await file(sessions, settings, texts, MANAGER, other.id)
+    told = await outbox(sessions, f"appeal:{second.id}:filed")
+    assert [r.chat_id for r in told] == [LEAD]
+    (copy,) = [
+        r for r in await outbox(sessions, f"case:{other.id}:lead:") if r.method == "sendMessage"
+    ]
+    assert told[0].target_id == copy.id
+
+
 async def test_a_case_in_a_final_state_cannot_be_appealed(
     world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
 ) -> None:
@@ -300,6 +336,10 @@ async def test_accept_withdraws_the_case_and_tells_filer_manager_and_lead(
     async with sessions() as session:
         assert (await session.get(Case, case.id)).state == CaseState.NEW  # type: ignore[union-attr]
 
+    async with sessions() as session:
+        appeal_rows_end = max(
+            r.id for r in (await session.execute(select(OutboxMessage))).scalars()
+        )
     decided = await decide(sessions, settings, texts, CS, appeal.id, Decision.ACCEPT)
     assert decided.state == AppealState.ACCEPTED
     assert decided.decision_comment == "Проверили запись, вы правы"
@@ -324,11 +364,35 @@ async def test_accept_withdraws_the_case_and_tells_filer_manager_and_lead(
     assert edits
     assert all("отозван по апелляции" in r.payload["text"] for r in edits)
     notices = await outbox(sessions, f"appeal:{appeal.id}:decision")
-    # The lead filed it: he, the manager and (once) the leads of the group are told.
-    assert sorted(r.chat_id for r in notices) == [LEAD, MANAGER]
-    assert all(
-        "принята" in r.payload["text"] and "Кейс отозван" in r.payload["text"] for r in notices
-    )
+    # The lead filed it: he (once, as the filer and a lead of the group) hears the decision,
+    # as a reply to his copy of the case post.
+    assert [r.chat_id for r in notices] == [LEAD]
+    assert "принята" in notices[0].payload["text"]
+    assert "Кейс отозван" in notices[0].payload["text"]
+    (lead_copy,) = [
+        r for r in await outbox(sessions, f"case:{case.id}:lead:") if r.method == "sendMessage"
+    ]
+    assert notices[0].target_id == lead_copy.id
+    # The manager hears the withdrawal once: the case's «отозван» with the decision's comment,
+    # a reply to his first notice (it was two messages: this and the appeal's decision).
+    async with sessions() as session:
+        to_manager = (
+            (
+                await session.execute(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.chat_id == MANAGER, OutboxMessage.id > appeal_rows_end)
+                    .order_by(OutboxMessage.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(to_manager) == 1
+    text = to_manager[0].payload["text"]
+    assert f"Кейс #{case.id} отозван." in text
+    assert f"апелляция #{appeal.id} принята: Проверили запись, вы правы" in text
+    (first_notice,) = await outbox(sessions, f"case:{case.id}:manager")
+    assert to_manager[0].target_id == first_notice.id
     group_edit = [
         r
         for r in await outbox(sessions, f"appeal:{appeal.id}:group")
@@ -365,7 +429,12 @@ async def test_partial_and_reject_keep_the_case(
     async with sessions() as session:
         assert (await session.get(Case, case.id)).state == CaseState.NEW  # type: ignore[union-attr]
     notices = await outbox(sessions, f"appeal:{appeal.id}:decision")
+    # The filer (the manager) and the leads of the group, each a reply to his own message
+    # about the case; the lead of another group hears nothing.
     assert sorted(r.chat_id for r in notices) == [LEAD, MANAGER]
+    (first_notice,) = await outbox(sessions, f"case:{case.id}:manager")
+    assert {r.chat_id: r.target_id for r in notices}[MANAGER] == first_notice.id
+    assert all(r.target_id is not None for r in notices)
     assert all(word in r.payload["text"] for r in notices)
     assert all("Комментарий КС: Комментарий &lt;КС&gt;" in r.payload["text"] for r in notices)
     assert not any("Кейс отозван" in r.payload["text"] for r in notices)
@@ -446,6 +515,10 @@ async def test_sla_reminder_reminds_cs_only_while_undecided(
     assert len(sent) == 1
     assert sent[0].chat_id == CS_CHAT_ID
     assert sent[0].payload["message_thread_id"] == 5
+    # A reply to the appeal's post, with the decisions under it.
+    (post,) = await outbox(sessions, f"appeal:{first.id}:group")
+    assert sent[0].target_id == post.id
+    assert sent[0].payload["reply_markup"] == post.payload["reply_markup"]
     assert f"Апелляция #{first.id}" in sent[0].payload["text"]
     assert "ждёт решения" in sent[0].payload["text"]
     assert await outbox(sessions, f"appeal:{second.id}:reminder") == []

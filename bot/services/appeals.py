@@ -282,6 +282,7 @@ async def file(
             subject=_subject(appeal),
             payload={"appeal_id": appeal.id},
         )
+        await _tell_filed(session, appeal, texts)
         await _queue_mail(session, appeal, settings=settings, texts=texts)
     return appeal
 
@@ -308,6 +309,49 @@ def _publish(session: AsyncSession, appeal: Appeal, *, settings: Settings, texts
                 thread_id=thread,
                 subject=f"{_subject(appeal)}:file",
             )
+
+
+async def _people_of(session: AsyncSession, case: Case) -> list[tuple[Employee, str]]:
+    """The manager and the active leads of the case's group who can be messaged, each with
+    the subject of his own message about the case (his first notice, his copy of the post):
+    what they hear of an appeal is a reply to it."""
+    people = [(case.manager, f"case:{case.id}:manager")]
+    people += [
+        (lead, f"case:{case.id}:lead:{lead.id}")
+        for lead in await cases_db.leads_of_group(session, case.group_id)
+    ]
+    seen: set[int] = set()
+    found = []
+    for person, post in people:
+        if person.telegram_id is None or not person.active or person.id in seen:
+            continue
+        seen.add(person.id)
+        found.append((person, post))
+    return found
+
+
+async def _tell(
+    session: AsyncSession, person: Employee, post: str, text: str, *, subject: str
+) -> None:
+    assert person.telegram_id is not None
+    await notify.reply_to_post(
+        session, post, text, subject=subject, chat_id=person.telegram_id, thread_id=None
+    )
+
+
+async def _tell_filed(session: AsyncSession, appeal: Appeal, texts: Texts) -> None:
+    """The case's manager and its leads hear of the appeal (the filer knows: his dialog)."""
+    case = appeal.case
+    text = texts(
+        "appeal-filed-notice",
+        id=appeal.id,
+        case=case.id,
+        manager=case.manager.full_name,
+        filer=appeal.filer.full_name,
+    )
+    for person, post in await _people_of(session, case):
+        if person.id != appeal.filer_id:
+            await _tell(session, person, post, text, subject=f"{_subject(appeal)}:filed")
 
 
 async def _queue_mail(
@@ -401,10 +445,12 @@ async def decide(
         appeal = _check_decision(
             await appeals_db.by_id_for_update(session, appeal_id), appeal_id, actor
         )
+        withdrawn_now = False
         if decision == Decision.ACCEPT:
             case = await cases_db.by_id_for_update(session, appeal.case_id)
             assert case is not None
             if case.state != CaseState.WITHDRAWN:
+                withdrawn_now = True
                 if case.state in FINAL_CASE_STATES:
                     raise Invalid(
                         "appeal-error-accept-final",
@@ -439,11 +485,17 @@ async def decide(
         post = await outbox_db.latest_for_subject(session, f"{_subject(appeal)}:group")
         if post is not None:
             notify.edit_message(session, post, render(appeal, texts, settings=settings))
-        await _tell_decision(session, appeal, texts)
+        await _tell_decision(session, appeal, texts, withdrawn_now=withdrawn_now)
     return appeal
 
 
-async def _tell_decision(session: AsyncSession, appeal: Appeal, texts: Texts) -> None:
+async def _tell_decision(
+    session: AsyncSession, appeal: Appeal, texts: Texts, *, withdrawn_now: bool
+) -> None:
+    """The filer, the manager and the leads of the case hear the decision, each as a reply to
+    his own message about the case. The manager of a case this decision withdrew has heard
+    it already, from `cases.withdraw` («Кейс #N отозван» with the decision's comment): one
+    message, not two."""
     case = appeal.case
     notice = texts(
         "appeal-decision-notice",
@@ -454,14 +506,17 @@ async def _tell_decision(session: AsyncSession, appeal: Appeal, texts: Texts) ->
         comment=appeal.decision_comment or "",
         withdrawn=str(appeal.state == AppealState.ACCEPTED).lower(),
     )
-    people = [appeal.filer, case.manager, *await cases_db.leads_of_group(session, case.group_id)]
-    told: set[int] = set()
-    for person in people:
-        if person.telegram_id is None or person.id in told or not person.active:
+    people = await _people_of(session, case)
+    for person, post in people:
+        if withdrawn_now and person.id == case.manager_id:
             continue
-        told.add(person.id)
+        await _tell(session, person, post, notice, subject=f"{_subject(appeal)}:decision")
+    filer = appeal.filer
+    known = {person.id for person, _ in people}
+    # A lead who has left the group since he filed: still his appeal.
+    if filer.id not in known and filer.telegram_id is not None and filer.active:
         notify.send_message(
-            session, person.telegram_id, notice, subject=f"{_subject(appeal)}:decision"
+            session, filer.telegram_id, notice, subject=f"{_subject(appeal)}:decision"
         )
 
 
@@ -570,11 +625,9 @@ def register_reminders(
         appeal = await appeals_db.by_id(session, int(reminder.payload["appeal_id"]))
         if appeal is None or appeal.state != AppealState.NEW:
             return
-        assert settings.cs_chat_id is not None
-        post = await outbox_db.latest_for_subject(session, f"{_subject(appeal)}:group")
-        notify.send_message(
+        await notify.reply_to_post(
             session,
-            settings.cs_chat_id,
+            f"{_subject(appeal)}:group",
             texts(
                 "appeal-remind-sla",
                 id=appeal.id,
@@ -582,9 +635,10 @@ def register_reminders(
                 manager=appeal.case.manager.full_name,
                 created=appeal.created_at,
             ),
-            thread_id=settings.cs_appeals_thread_id or None,
-            reply_to=post,
+            keyboard=decision_keyboard(appeal, texts),
             subject=f"{_subject(appeal)}:reminder",
+            chat_id=settings.cs_chat_id,
+            thread_id=settings.cs_appeals_thread_id or None,
         )
 
     registry.register(SLA, sla)

@@ -24,6 +24,7 @@ appeal-no-cases =
 appeal-case-item = #{ $id } · { $date } · { $manager }
 appeal-ask-reason =
     <b>Апелляция по кейсу #{ $id }</b> ({ $manager })
+    Подать апелляцию можно до { $closes }.
     Напишите, почему вы не согласны с кейсом: от { $min } до { $max } символов.
     { $procedure }
 appeal-ask-evidence =
@@ -32,6 +33,7 @@ appeal-ask-evidence =
 appeal-review =
     <b>Проверьте апелляцию</b>
     Кейс: #{ $id } · { $manager } · опубликован { $posted }
+    Подать апелляцию можно до { $closes }.
     Причина: { $reason }
     Доказательства: { $evidence }
 appeal-evidence-none = нет
@@ -81,6 +83,11 @@ appeal-decision-notice =
        *[other] { "" }
     }
 
+# The case's manager and its leads (not the filer) hear an appeal filed, as a reply to their
+# own message about the case.
+appeal-filed-notice =
+    📨 Апелляция #{ $id } по кейсу #{ $case } ({ $manager }) передана команде клиентского сервиса.
+    Подал(а): { $filer }. Решение придёт сюда.
 appeal-remind-sla = ⏰ Апелляция #{ $id } по кейсу #{ $case } ({ $manager }) подана { $created } и всё ещё ждёт решения.
 
 appeal-mail-subject = Апелляция #{ $id } по кейсу #{ $case }
