@@ -276,11 +276,15 @@ async def test_the_states_and_the_notices(
             await session.execute(select(Reminder).where(Reminder.state == ReminderState.PENDING))
         ).all()
         history = (await session.execute(select(AuditEntry))).scalars().all()
-    to_maria = [r.payload["text"] for r in rows if r.chat_id == 3002]
-    assert "взят в работу" in to_maria[0]
-    assert "Ольга Смирнова" in to_maria[0]
-    assert "отклонён" in to_maria[1]
-    assert "Нет на складе" in to_maria[1]
+    to_maria = [r for r in rows if r.chat_id == 3002]
+    assert "взят в работу, исполнитель — Ольга Смирнова." in to_maria[0].payload["text"]
+    assert "отклонён" in to_maria[1].payload["text"]
+    assert "Нет на складе" in to_maria[1].payload["text"]
+    # Each notice a reply to the one before: the requester reads the request's story in place.
+    assert to_maria[0].target_id is None
+    assert to_maria[1].target_id == to_maria[0].id
+    # Nobody else hears a badge's changes (CS: the post is edited).
+    assert {r.chat_id for r in rows if r.method == "sendMessage"} == {CS_CHAT_ID, 3002}
     edits = [r for r in rows if r.method == "editMessageText"]
     assert len(edits) == 2
     assert "в работе" in edits[0].payload["text"]
@@ -372,6 +376,100 @@ async def test_a_done_staffing_request_changes_the_roster(
     assert all(e.actor_id == cs and e.comment.startswith("З-") for e in roster_audit)
 
 
+async def sent_to(
+    sessions: async_sessionmaker[AsyncSession], request_id: int
+) -> list[OutboxMessage]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.subject.startswith(f"request:{request_id}:"),
+                OutboxMessage.method == "sendMessage",
+                OutboxMessage.chat_id != CS_CHAT_ID,
+            )
+            .order_by(OutboxMessage.id)
+        )
+        return list(rows.scalars())
+
+
+async def test_a_forwarding_a_lead_asked_for_is_heard_by_its_manager_when_it_ends(
+    sessions: async_sessionmaker[AsyncSession],
+    world: dict[str, Employee],
+    settings: Settings,
+    texts: Texts,
+) -> None:
+    cs, lead, maria = world["cs"].id, world["lead"].id, world["maria"].id
+    done = await file(sessions, lead, RequestKind.FORWARDING, forwarding(maria), settings, texts)
+    await act(sessions, cs, done.id, RequestAct.TAKE, settings, texts)
+    # Taken: the requester hears it, the manager not yet.
+    assert [r.chat_id for r in await sent_to(sessions, done.id)] == [2001]
+    await act(sessions, cs, done.id, RequestAct.DONE, settings, texts)
+    rows = await sent_to(sessions, done.id)
+    assert [(r.chat_id, r.subject.rsplit(":", 1)[1]) for r in rows] == [
+        (2001, "requester"),
+        (2001, "requester"),
+        (3002, "manager"),
+    ]
+    assert "выполнен" in rows[1].payload["text"]
+    first = tomorrow().strftime("%d.%m.%Y")
+    assert rows[2].payload["text"] == (
+        f"✅ Переадресация настроена (запрос З-{done.id}, отправил(а) Андрей Лидеров): звонки"
+        f" с номера +79991234567 переадресуются на 1234 с {first} по "
+        f"{(tomorrow() + timedelta(days=1)):%d.%m.%Y}."
+    )
+
+    rejected = await file(
+        sessions, lead, RequestKind.FORWARDING, forwarding(maria), settings, texts
+    )
+    await act(sessions, cs, rejected.id, RequestAct.REJECT, settings, texts, "Нет <номера>")
+    rows = await sent_to(sessions, rejected.id)
+    assert [r.chat_id for r in rows] == [2001, 3002]
+    assert "не будет настроена" in rows[1].payload["text"]
+    assert "Причина: Нет &lt;номера&gt;" in rows[1].payload["text"]
+
+    # The manager's own forwarding: he is the requester, told once.
+    own = await file(sessions, maria, RequestKind.FORWARDING, forwarding(maria), settings, texts)
+    await act(sessions, cs, own.id, RequestAct.REJECT, settings, texts, "Дубликат")
+    assert [r.chat_id for r in await sent_to(sessions, own.id)] == [3002]
+
+
+async def test_a_team_change_applied_is_heard_by_the_requester_and_the_groups_other_leads(
+    sessions: async_sessionmaker[AsyncSession],
+    world: dict[str, Employee],
+    settings: Settings,
+    texts: Texts,
+) -> None:
+    async with sessions() as session:
+        lead = await employee(session, world["lead"].id)
+        south = next(g for g in lead.groups if g.name == "Группа Юг")
+        north = next(g for g in lead.groups if g.name == "Группа Север")
+        session.add(
+            Employee(full_name="Юлия Южная", role=Role.LEAD, telegram_id=2002, groups=[south])
+        )
+        session.add(
+            Employee(full_name="Семён Северный", role=Role.LEAD, telegram_id=2003, groups=[north])
+        )
+        await session.commit()
+    cs = world["cs"].id
+    back = await staffing(sessions, world, settings, texts, "back", employee_id=world["maria"].id)
+    await act(sessions, cs, back.id, RequestAct.TAKE, settings, texts)
+    await act(sessions, cs, back.id, RequestAct.DONE, settings, texts)
+    rows = await sent_to(sessions, back.id)
+    changed = (
+        f"👥 Состав группы «Группа Юг» изменён по запросу З-{back.id}: Мария Козлова — бэк-перевод."
+    )
+    # The requester: taken, then done with what changed; the other lead of «Группа Юг» the
+    # change; the lead of another group and the manager herself nothing.
+    assert [(r.chat_id, r.subject.rsplit(":", 1)[1]) for r in rows] == [
+        (2001, "requester"),
+        (2001, "requester"),
+        (2002, "roster"),
+    ]
+    assert rows[1].payload["text"].endswith("\n" + changed)
+    assert "выполнен" in rows[1].payload["text"]
+    assert rows[2].payload["text"] == changed
+
+
 async def test_the_reminders(
     sessions: async_sessionmaker[AsyncSession],
     world: dict[str, Employee],
@@ -408,15 +506,37 @@ async def test_the_reminders(
                 )
             ).scalars()
         )
-    texts_by_chat = [(r.chat_id, r.payload["text"]) for r in rows]
-    # SLA: only the one still new; the last day: only the one in work, to its processor.
-    assert (
-        CS_CHAT_ID,
-        texts("request-remind-sla", id=waiting.id, kind="Переадресация", hours=24),
-    ) in texts_by_chat
-    assert not any(f"З-{taken.id} (" in text for _, text in texts_by_chat)
-    assert any(chat == 1001 and f"З-{taken.id}:" in text for chat, text in texts_by_chat)
-    assert not any(f"З-{waiting.id}:" in text for _, text in texts_by_chat)
+    # Both in the group, each a reply to its request's post with the post's buttons; SLA only
+    # for the one still new, the last day only for the one in work (naming its processor).
+    assert {r.chat_id for r in rows} == {CS_CHAT_ID}
+    by_subject = {r.subject: r for r in rows}
+    assert set(by_subject) == {f"request:{waiting.id}:reminder", f"request:{taken.id}:reminder"}
+    sla = by_subject[f"request:{waiting.id}:reminder"]
+    assert sla.payload["text"] == texts(
+        "request-remind-sla", id=waiting.id, kind="Переадресация", hours=24
+    )
+    last = by_subject[f"request:{taken.id}:reminder"]
+    assert f"последний день переадресации по запросу З-{taken.id}:" in last.payload["text"]
+    assert 'Исполнитель — <a href="tg://user?id=1001">' in last.payload["text"]
+    async with sessions() as session:
+        posts = {
+            r.subject: r
+            for r in (
+                await session.execute(
+                    select(OutboxMessage).where(
+                        OutboxMessage.subject.like("%:group"), OutboxMessage.method == "sendMessage"
+                    )
+                )
+            ).scalars()
+        }
+
+    def buttons(row: OutboxMessage) -> list[str]:
+        return [b["text"] for line in row.payload["reply_markup"]["inline_keyboard"] for b in line]
+
+    assert sla.target_id == posts[f"request:{waiting.id}:group"].id
+    assert buttons(sla) == ["Взять", "Отклонить"]
+    assert last.target_id == posts[f"request:{taken.id}:group"].id
+    assert buttons(last) == ["Выполнено", "Отклонить"]
 
 
 async def last_day_reminders(

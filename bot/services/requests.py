@@ -488,8 +488,9 @@ async def perform(
             request.processor = actor
         if act == RequestAct.REJECT:
             request.reject_reason = reason
+        roster_change = ""
         if act == RequestAct.DONE and request.kind == RequestKind.STAFFING:
-            await _change_roster(session, request, actor, texts)
+            roster_change = await _change_roster(session, request, actor, texts)
         request.state = rule.target
         request.updated_at = datetime.now(UTC)
         audit.record(
@@ -514,30 +515,92 @@ async def perform(
             notify.edit_message(
                 session, post, render(request, texts), keyboard=keyboard(request, texts)
             )
-        if request.requester.telegram_id is not None:
+        await _tell(session, request, actor, texts, roster_change=roster_change)
+    return request
+
+
+async def _tell(
+    session: AsyncSession,
+    request: ServiceRequest,
+    actor: Employee,
+    texts: Texts,
+    *,
+    roster_change: str,
+) -> None:
+    """Who hears a request's new state: the requester, every change (each notice a reply to
+    the one before); the manager a lead asked a forwarding for, whether it was set up or
+    rejected; the other leads of the group, a team change applied to the roster."""
+    subject = _subject(request)
+    requester = request.requester
+    text = texts(
+        NOTICE_KEYS[request.state],
+        id=request.id,
+        kind=Html(kind_name(request.kind, texts)),
+        who=actor.full_name,
+        reason=request.reject_reason or "",
+    )
+    if roster_change:
+        text = "\n".join([text, roster_change])
+    if requester.telegram_id is not None and requester.active:
+        await notify.reply_to_post(
+            session,
+            f"{subject}:requester",
+            text,
+            subject=f"{subject}:requester",
+            chat_id=requester.telegram_id,
+        )
+    if request.kind == RequestKind.FORWARDING and request.state in FINAL_STATES:
+        manager = await employees_db.by_id(session, int(request.fields.get("manager_id") or 0))
+        if (
+            manager is not None
+            and manager.id != requester.id
+            and manager.active
+            and manager.telegram_id is not None
+        ):
+            fields = request.fields
             notify.send_message(
                 session,
-                request.requester.telegram_id,
+                manager.telegram_id,
                 texts(
-                    NOTICE_KEYS[rule.target],
+                    "request-forwarding-manager-done"
+                    if request.state == RequestState.DONE
+                    else "request-forwarding-manager-rejected",
                     id=request.id,
-                    kind=Html(kind_name(request.kind, texts)),
-                    who=actor.full_name,
-                    reason=reason,
+                    requester=requester.full_name,
+                    number=fields.get("from_number", ""),
+                    to=fields.get("to_number", ""),
+                    start=_day(fields.get("date_from")),
+                    end=_day(fields.get("date_to")),
+                    reason=request.reject_reason or "",
                 ),
-                subject=f"{subject}:requester",
+                subject=f"{subject}:manager",
             )
-    return request
+    if roster_change and request.group_id is not None:
+        for lead in await requests_db.members_of_groups(
+            session, {request.group_id}, roles={Role.LEAD}
+        ):
+            if lead.id != requester.id and lead.active and lead.telegram_id is not None:
+                notify.send_message(
+                    session, lead.telegram_id, roster_change, subject=f"{subject}:roster"
+                )
 
 
 async def _change_roster(
     session: AsyncSession, request: ServiceRequest, actor: Employee, texts: Texts
-) -> None:
+) -> str:
     """A done team change: the new manager joins the group, a transfer moves to the back
-    office, a dismissal deactivates; each written to the audit log."""
+    office, a dismissal deactivates; each written to the audit log. Returns what changed, in
+    words (safe HTML), for the people who hear of it."""
     fields = request.fields
     change = StaffingChange(fields["change"])
     comment = texts("request-number", id=request.id)
+    changed = texts(
+        "request-roster-changed",
+        id=request.id,
+        group=fields.get("group_name", ""),
+        name=fields.get("full_name", ""),
+        change=Html(texts(CHANGE_KEYS[change])),
+    )
     if change == StaffingChange.NEW:
         group = await requests_db.group_by_id(session, int(fields["group_id"]))
         if group is None:
@@ -560,7 +623,7 @@ async def _change_roster(
             to_state="active",
             comment=comment,
         )
-        return
+        return changed
     member = await employees_db.by_id(session, int(fields["employee_id"]))
     if member is None or not member.active:
         raise Invalid("request-error-employee-gone", name=fields["full_name"])
@@ -577,7 +640,7 @@ async def _change_roster(
             to_state=member.position[:32],
             comment=comment,
         )
-        return
+        return changed
     member.active = False
     audit.record(
         session,
@@ -589,6 +652,7 @@ async def _change_roster(
         to_state="inactive",
         comment=comment,
     )
+    return changed
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -708,16 +772,18 @@ def _subject(request: ServiceRequest) -> str:
 def register_reminders(
     registry: reminders.ReminderRegistry, settings: Settings, texts: Texts
 ) -> None:
-    """The renderers of the request reminders (they need the settings and the texts)."""
+    """The renderers of the request reminders (they need the settings and the texts): each
+    is a reply to the request's post in the group, with the post's buttons while it has any."""
 
-    def to_group(session: AsyncSession, text: str, request: ServiceRequest) -> None:
-        assert settings.cs_chat_id is not None
-        notify.send_message(
+    async def to_group(session: AsyncSession, text: str, request: ServiceRequest) -> None:
+        await notify.reply_to_post(
             session,
-            settings.cs_chat_id,
+            f"{_subject(request)}:group",
             text,
-            thread_id=settings.cs_requests_thread_id or None,
+            keyboard=keyboard(request, texts),
             subject=f"{_subject(request)}:reminder",
+            chat_id=settings.cs_chat_id,
+            thread_id=settings.cs_requests_thread_id or None,
         )
 
     async def sla(session: AsyncSession, reminder: Reminder) -> None:
@@ -725,7 +791,7 @@ def register_reminders(
         if request is None or request.state != RequestState.NEW:
             return
         hours = max(1, math.ceil(settings.request_sla.total_seconds() / 3600))
-        to_group(
+        await to_group(
             session,
             texts(
                 "request-remind-sla",
@@ -742,19 +808,22 @@ def register_reminders(
         # new comes from before reminders were set at «Взять»; taking it sets a new one.)
         if request is None or request.state not in FORWARDING_SET_UP:
             return
+        # The processor is named with a mention: Telegram notifies him of the reply.
+        processor = request.processor
+        if processor is not None and processor.active and processor.telegram_id is not None:
+            who = texts("mention", id=processor.telegram_id, name=processor.full_name)
+        elif processor is not None:
+            who = texts("plain-name", name=processor.full_name)
+        else:
+            who = "—"
         text = texts(
             "request-remind-forwarding-end",
             id=request.id,
             manager=request.fields.get("manager_name", ""),
             number=request.fields.get("from_number", ""),
+            who=Html(who),
         )
-        processor = request.processor
-        if processor is not None and processor.active and processor.telegram_id is not None:
-            notify.send_message(
-                session, processor.telegram_id, text, subject=f"{_subject(request)}:reminder"
-            )
-        else:
-            to_group(session, text, request)
+        await to_group(session, text, request)
 
     registry.register(SLA, sla)
     registry.register(FORWARDING_END, forwarding_end)

@@ -527,8 +527,12 @@ async def test_the_last_day_reminder_waits_until_the_forwarding_is_in_work(
     await press(emu, CS_ID, post, "Взять")
     await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="в работе")
     assert await reminders_fall_due(sessions) == 1
-    notice = await emu.wait_for_message(CS_ID, contains="Сегодня последний день переадресации")
+    # In the group, a reply to the request's post with its buttons, naming the processor.
+    notice = await emu.wait_for_message(CS_CHAT_ID, contains="Сегодня последний день переадресации")
     assert "Не забудьте вернуть звонки менеджеру" in notice.text
+    assert "Исполнитель — Ольга Смирнова" in notice.text
+    assert notice.reply_to_message_id == post.message_id
+    assert notice.buttons == [["Выполнено", "Отклонить"]]
     await asyncio.sleep(2)
     assert len(last_day_notices(emu)) == 1
 

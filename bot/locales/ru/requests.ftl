@@ -61,13 +61,22 @@ request-mail-body =
     Обработать запрос можно в группе «Клиентский сервис» в Telegram.
 
 ## Уведомления автору и напоминания.
-request-notice-in-work = 🔧 Ваш запрос З-{ $id } ({ $kind }) взят в работу: { $who }.
+request-notice-in-work = 🔧 Ваш запрос З-{ $id } ({ $kind }) взят в работу, исполнитель — { $who }.
 request-notice-done = ✅ Ваш запрос З-{ $id } ({ $kind }) выполнен.
 request-notice-rejected =
     ❌ Ваш запрос З-{ $id } ({ $kind }) отклонён.
     Причина: { $reason }
+# A team change applied to the roster: added to the requester's «выполнен» notice and sent
+# to the other leads of the group.
+request-roster-changed = 👥 Состав группы «{ $group }» изменён по запросу З-{ $id }: { $name } — { $change }.
+# The manager a lead asked a forwarding for hears whether it was set up.
+request-forwarding-manager-done = ✅ Переадресация настроена (запрос З-{ $id }, отправил(а) { $requester }): звонки с номера { $number } переадресуются на { $to } с { $start } по { $end }.
+request-forwarding-manager-rejected =
+    ❌ Переадресация звонков с номера { $number } ({ $start } — { $end }) не будет настроена: запрос З-{ $id } (отправил(а) { $requester }) отклонён.
+    Причина: { $reason }
+# Reminders, as replies to the request's post in the group.
 request-remind-sla = ⏰ Запрос З-{ $id } ({ $kind }) ждёт больше { $hours } ч — никто не взял его в работу.
-request-remind-forwarding-end = ⏰ Сегодня последний день переадресации по запросу З-{ $id }: { $manager }, номер { $number }. Не забудьте вернуть звонки менеджеру.
+request-remind-forwarding-end = ⏰ Сегодня последний день переадресации по запросу З-{ $id }: { $manager }, номер { $number }. Не забудьте вернуть звонки менеджеру. Исполнитель — { $who }.
 
 ## Отказы.
 request-error-phone = Номер — только цифры, можно с «+» в начале: от 3 до 15 цифр (например, 1234 или +79991234567).
