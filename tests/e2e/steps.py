@@ -75,19 +75,19 @@ async def alert(emu: BotAPIEmulator, user_id: int, message: StoredMessage, butto
 async def step(
     emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str, contains: str
 ) -> StoredMessage:
-    """Press a button of a dialog's message and wait until it shows the next step; the
-    message as it reads now."""
+    """Press a button of a dialog's message (in a private chat or in a group) and wait until
+    it shows the next step; the message as it reads now."""
     await asyncio.sleep(THINK)
     mark = emu.mark()
     query = await emu.press(user_id, message, button)
 
     def shown() -> bool:
-        current = emu.state.get_message(user_id, message.message_id)
+        current = emu.state.get_message(message.chat_id, message.message_id)
         return current is not None and current.edit_seq > mark and contains in current.content
 
     await emu.wait_until(shown)
     await emu.wait_callback_answer(query)
-    current = emu.state.get_message(user_id, message.message_id)
+    current = emu.state.get_message(message.chat_id, message.message_id)
     assert current is not None
     return current
 
