@@ -258,6 +258,13 @@ async def test_the_lead_books_a_slot_cs_is_told_and_the_reminders_stop(
         assert len(messages) == 2
         assert "Встреча перенесена: Андрей Лидеров" in messages[1].payload["text"]
         assert f"{day:%d.%m.%Y} 15:00 (было {day:%d.%m.%Y} 11:00)" in messages[1].payload["text"]
+        # The move replies to the booking it changes; the lead hears nothing more (his dialog
+        # says it), nor does anyone else.
+        assert messages[0].target_id is None
+        assert messages[1].target_id == messages[0].id
+        everyone = (await session.execute(select(OutboxMessage))).scalars().all()
+        assert {r.chat_id for r in everyone} == {LEAD, CS_CHAT_ID}
+        assert len(await outbox_to(session, LEAD)) == 1  # the invitation
 
 
 async def test_only_the_invited_lead_may_book(
@@ -402,6 +409,9 @@ async def test_the_reminder_resends_the_invitation_until_booked(
         assert reminder.payload["text"].startswith("⏰ Напоминание")
         assert "октябрь 2026" in reminder.payload["text"]
         assert reminder.payload["reply_markup"] == invitation.payload["reply_markup"]
+        # A reply to the invitation, with its «Записаться на встречу».
+        assert reminder.target_id == invitation.id
+        assert await outbox_to(session, CS_CHAT_ID) == []
     await book(sessions, settings, texts, LEAD, lead_invite.id, at(next_weekday(today(), 0), 10))
     # A reminder left pending (say, scheduled by hand) renders nothing for a booked invitation.
     async with sessions() as session, write_transaction(session):

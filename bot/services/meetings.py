@@ -344,11 +344,11 @@ async def book(
             to_state=MeetingState.BOOKED,
             comment=texts.datetime(moment),
         )
-        _tell_cs(session, invite, previous, settings=settings, texts=texts)
+        await _tell_cs(session, invite, previous, settings=settings, texts=texts)
     return invite
 
 
-def _tell_cs(
+async def _tell_cs(
     session: AsyncSession,
     invite: MeetingInvite,
     previous: datetime | None,
@@ -370,12 +370,14 @@ def _tell_cs(
         text = texts("meeting-booked-cs", **args)
     else:
         text = texts("meeting-moved-cs", previous=previous, **args)
-    notify.send_message(
+    # A move is a reply to the booking it changes: CS reads the meeting's story in one place.
+    await notify.reply_to_post(
         session,
-        settings.cs_chat_id,
+        f"{subject(invite.id)}:cs",
         text,
-        thread_id=settings.cs_digest_thread_id or None,
         subject=f"{subject(invite.id)}:cs",
+        chat_id=settings.cs_chat_id,
+        thread_id=settings.cs_digest_thread_id or None,
     )
 
 
@@ -405,12 +407,14 @@ def register_reminders(
         # Not to someone who may no longer book (check_invite would refuse his press).
         if not lead.active or lead.role != Role.LEAD or lead.telegram_id is None:
             return
-        notify.send_message(
+        # A reply to the invitation, with its button.
+        await notify.reply_to_post(
             session,
-            lead.telegram_id,
+            f"{subject(invite.id)}:invite",
             texts("meeting-remind") + "\n\n" + invitation_text(texts, invite),
             keyboard=book_keyboard(texts, invite.id),
             subject=f"{subject(invite.id)}:reminder",
+            chat_id=lead.telegram_id,
         )
 
     registry.register(NOT_BOOKED, not_booked)
