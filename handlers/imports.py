@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ContentType
@@ -27,7 +28,15 @@ from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import T, cancel_dialog, hint, services_of
+from bot.dialog_widgets import (
+    T,
+    cancel_dialog,
+    employee_of,
+    hint,
+    session_of,
+    settings_of,
+    texts_of,
+)
 from bot.filters import RoleFilter
 from bot.services import results_import, tables, workbook_import
 from bot.services.errors import Forbidden, ServiceError
@@ -56,9 +65,6 @@ MIME_SUFFIXES = {
 }
 # The final edit waits this long after the previous one (one message a second per chat).
 MIN_GAP = 1.0
-
-
-_cancel = cancel_dialog
 
 
 class ImportSG(StatesGroup):
@@ -224,16 +230,15 @@ async def refuse_import(message: Message, texts: Texts) -> None:
 
 
 async def _file_received(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    session, employee, texts = services_of(manager)
     assert message.document is not None
     done = await take_file(
         message,
         message.document,
         bot=manager.middleware_data["bot"],
-        session=session,
-        employee=employee,
-        settings=manager.middleware_data["settings"],
-        texts=texts,
+        session=session_of(manager),
+        employee=employee_of(manager),
+        settings=settings_of(manager),
+        texts=texts_of(manager),
     )
     if done:
         await manager.done(show_mode=ShowMode.NO_UPDATE)
@@ -242,8 +247,7 @@ async def _file_received(message: Message, widget: MessageInput, manager: Dialog
         manager.show_mode = ShowMode.NO_UPDATE
 
 
-async def _prompt(dialog_manager: DialogManager, **_kwargs: object) -> dict[str, object]:
-    _, _, texts = services_of(dialog_manager)
+async def _prompt(texts: Texts, **_: Any) -> dict[str, Any]:
     return {"prompt": texts("import-ask", max=MAX_FILE_MB)}
 
 
@@ -252,7 +256,7 @@ import_dialog = Dialog(
         Format("{prompt}"),
         MessageInput(_file_received, content_types=[ContentType.DOCUMENT]),
         hint("import-file-only"),
-        Button(T("btn-cancel"), id="cancel", on_click=_cancel),
+        Button(T("btn-cancel"), id="cancel", on_click=cancel_dialog),
         getter=_prompt,
         state=ImportSG.file,
     ),
