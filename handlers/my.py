@@ -11,13 +11,12 @@ from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 from aiogram_dialog import DialogManager, StartMode, Window
-from aiogram_dialog.widgets.common import ManagedScroll
-from aiogram_dialog.widgets.kbd import Cancel, NextPage, PrevPage, Row, StubScroll
+from aiogram_dialog.widgets.kbd import Cancel
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import T, services_of
+from bot.dialog_widgets import T, db_pager, scroll_of
 from bot.filters import RoleFilter
 from bot.services import requests
 from bot.services.errors import ServiceError
@@ -53,10 +52,14 @@ async def open_my(message: Message, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(MySG.browse, mode=StartMode.RESET_STACK)
 
 
-async def browse_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    session, employee, texts = services_of(dialog_manager)
-    scroll = dialog_manager.find(PAGES)
-    assert isinstance(scroll, ManagedScroll)
+async def browse_data(
+    dialog_manager: DialogManager,
+    session: AsyncSession,
+    employee: Employee | None,
+    texts: Texts,
+    **_: Any,
+) -> dict[str, Any]:
+    scroll = scroll_of(dialog_manager, PAGES)
     requested = await scroll.get_page()
     try:
         page = await requests.my_page(session, employee, requested, texts=texts)
@@ -73,23 +76,11 @@ async def browse_data(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
     return {"text": f"{title}\n{counts}\n\n{lines}", "pages": page.pages}
 
 
-def _not_first(data: dict[str, Any], widget: Any, manager: DialogManager) -> bool:
-    return bool(data["current_page"] > 0)
-
-
-def _not_last(data: dict[str, Any], widget: Any, manager: DialogManager) -> bool:
-    return bool(data["current_page"] < data["pages"] - 1)
-
-
 my_dialog = Dialog(
     Window(
         Format("{text}"),
-        Row(
-            # The service pages the list; the scroll only keeps the page number.
-            StubScroll(id=PAGES, pages="pages"),
-            PrevPage(scroll=PAGES, id="prev", text=T("my-btn-prev"), when=_not_first),
-            NextPage(scroll=PAGES, id="next", text=T("my-btn-next"), when=_not_last),
-        ),
+        # The service pages the list; the scroll only keeps the page number.
+        db_pager(PAGES, "my-btn-prev", "my-btn-next"),
         Cancel(T("btn-close")),
         getter=browse_data,
         state=MySG.browse,
