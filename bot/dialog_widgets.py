@@ -22,6 +22,7 @@ from aiogram_dialog.widgets.kbd import (
     NextPage,
     PrevPage,
     Row,
+    Select,
     StubScroll,
 )
 from aiogram_dialog.widgets.kbd.calendar_kbd import (
@@ -96,6 +97,32 @@ def texts_of(manager: DialogManager) -> Texts:
 def settings_of(manager: DialogManager) -> Settings:
     settings: Settings = manager.middleware_data["settings"]
     return settings
+
+
+# --- lists of choices ------------------------------------------------------------------------
+
+
+def choices(
+    widget_id: str,
+    items: str,
+    on_click: Any,
+    *,
+    type_factory: Callable[[str], Any] = str,
+) -> Select[Any]:
+    """A Select over the getter's `items`, pairs (id, label): a button per pair. Row ids use
+    `type_factory=db_id`."""
+    return Select(
+        Format("{item[1]}"),
+        id=widget_id,
+        item_id_getter=_first,
+        items=items,
+        type_factory=type_factory,
+        on_click=on_click,
+    )
+
+
+def _first(item: Any) -> Any:
+    return item[0]
 
 
 # --- a list paged by the database: the scroll keeps only the page number ------------------

@@ -3,6 +3,8 @@ dialog_data: a state, «open» or «all»; a category or «any»)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Select
@@ -32,17 +34,14 @@ async def pick_case(
     await manager.switch_to(CasesSG.card)
 
 
-async def pick_state(
-    query: CallbackQuery, widget: Select[str], manager: DialogManager, choice: str
-) -> None:
-    manager.dialog_data["state"] = choice
-    await scroll_of(manager, PAGES).set_page(0)
-    await manager.switch_to(CasesSG.browse)
+def pick_filter(key: str) -> Any:
+    """A state or a category chosen: the list again, from its first page."""
 
+    async def on_click(
+        query: CallbackQuery, widget: Select[str], manager: DialogManager, choice: str
+    ) -> None:
+        manager.dialog_data[key] = choice
+        await scroll_of(manager, PAGES).set_page(0)
+        await manager.switch_to(CasesSG.browse)
 
-async def pick_category(
-    query: CallbackQuery, widget: Select[str], manager: DialogManager, choice: str
-) -> None:
-    manager.dialog_data["category"] = choice
-    await scroll_of(manager, PAGES).set_page(0)
-    await manager.switch_to(CasesSG.browse)
+    return on_click

@@ -3,29 +3,17 @@ case's card, and the choice of a state or a category."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram_dialog import Window
-from aiogram_dialog.widgets.kbd import Cancel, Column, Group, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Cancel, Column, Group, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import T, db_id, db_pager
+from bot.dialog_widgets import T, choices, db_id, db_pager
 from handlers.cases_list import getters
 from handlers.cases_list import handlers as on
 from handlers.cases_list.states import CasesSG
 
 TEXT = Format("{text}")
-
-
-def options(widget_id: str, on_click: Any) -> Select[str]:
-    return Select(
-        Format("{item[1]}"),
-        id=widget_id,
-        item_id_getter=lambda item: item[0],
-        items="options",
-        on_click=on_click,
-    )
 
 
 def back(widget_id: str) -> SwitchTo:
@@ -35,16 +23,7 @@ def back(widget_id: str) -> SwitchTo:
 cases_dialog = Dialog(
     Window(
         TEXT,
-        Column(
-            Select(
-                Format("{item[1]}"),
-                id="case",
-                item_id_getter=lambda item: item[0],
-                items="items",
-                type_factory=db_id,
-                on_click=on.pick_case,
-            ),
-        ),
+        Column(choices("case", "items", on.pick_case, type_factory=db_id)),
         db_pager(on.PAGES, "cases-list-btn-prev", "cases-list-btn-next"),
         SwitchTo(Format("{state_button}"), id="f_state", state=CasesSG.pick_state),
         SwitchTo(Format("{category_button}"), id="f_category", state=CasesSG.pick_category),
@@ -60,14 +39,14 @@ cases_dialog = Dialog(
     ),
     Window(
         TEXT,
-        Group(options("state", on.pick_state), width=2),
+        Group(choices("state", "options", on.pick_filter("state")), width=2),
         back("state_back"),
         getter=getters.state_getter,
         state=CasesSG.pick_state,
     ),
     Window(
         TEXT,
-        Column(options("category", on.pick_category)),
+        Column(choices("category", "options", on.pick_filter("category"))),
         back("category_back"),
         getter=getters.category_getter,
         state=CasesSG.pick_category,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram.fsm.state import State
 from aiogram_dialog import Window
 from aiogram_dialog.widgets.input import TextInput
-from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Group, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import RuCalendar, T, cancel_dialog, checked, hint, wrong_text
+from bot.dialog_widgets import RuCalendar, T, cancel_dialog, checked, choices, hint, wrong_text
 from bot.services import export
 from handlers.export import getters
 from handlers.export import handlers as on
@@ -21,9 +22,13 @@ PROMPT = Format("{prompt}")
 CANCEL = Button(T("btn-cancel"), id="cancel", on_click=cancel_dialog)
 
 
-def typed_period() -> list[Any]:
-    """Both days typed, 01.10.2026–31.10.2026, on either calendar step."""
-    return [
+def day_step(
+    calendar_id: str, on_click: Any, *, back_to: State, getter: Any, state: State
+) -> Window:
+    """The first or the last day: from the calendar, or both days typed, 01.10.2026–31.10.2026."""
+    return Window(
+        PROMPT,
+        RuCalendar(id=calendar_id, on_click=on_click),
         TextInput(
             id="in_period",
             type_factory=checked(export.parse_period),
@@ -31,41 +36,33 @@ def typed_period() -> list[Any]:
             on_error=wrong_text("export-error-period"),
         ),
         hint("export-text-only"),
-    ]
+        Row(SwitchTo(T("btn-back"), id="back", state=back_to), CANCEL),
+        getter=getter,
+        state=state,
+    )
 
 
 export_dialog = Dialog(
     Window(
         PROMPT,
-        Group(
-            Select(
-                Format("{item[1]}"),
-                id="preset",
-                item_id_getter=lambda item: item[0],
-                items="presets",
-                on_click=on.preset,
-            ),
-            width=2,
-        ),
+        Group(choices("preset", "presets", on.preset), width=2),
         SwitchTo(T("export-period-custom"), id="custom", state=ExportSG.start),
         hint("export-choose-button"),
         CANCEL,
         getter=getters.period_getter,
         state=ExportSG.period,
     ),
-    Window(
-        PROMPT,
-        RuCalendar(id="start_day", on_click=on.start_picked),
-        *typed_period(),
-        Row(SwitchTo(T("btn-back"), id="back", state=ExportSG.period), CANCEL),
+    day_step(
+        "start_day",
+        on.start_picked,
+        back_to=ExportSG.period,
         getter=getters.start_getter,
         state=ExportSG.start,
     ),
-    Window(
-        PROMPT,
-        RuCalendar(id="end_day", on_click=on.end_picked),
-        *typed_period(),
-        Row(SwitchTo(T("btn-back"), id="back", state=ExportSG.start), CANCEL),
+    day_step(
+        "end_day",
+        on.end_picked,
+        back_to=ExportSG.start,
         getter=getters.end_getter,
         state=ExportSG.end,
     ),

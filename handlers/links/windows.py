@@ -8,11 +8,11 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram_dialog import Window
 from aiogram_dialog.widgets.input import TextInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Row, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Cancel, Row, ScrollingGroup, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import T, db_id, hint, wrong_text
+from bot.dialog_widgets import T, choices, db_id, hint, wrong_text
 from bot.services.links import LinkField
 from handlers.links import getters
 from handlers.links import handlers as on
@@ -46,14 +46,7 @@ links_dialog = Dialog(
     Window(
         Format("{text}"),
         ScrollingGroup(
-            Select(
-                Format("{item[1]}"),
-                id="link",
-                item_id_getter=lambda item: item[0],
-                items="items",
-                type_factory=db_id,
-                on_click=on.pick_link,
-            ),
+            choices("link", "items", on.pick_link, type_factory=db_id),
             id="links_page",
             width=1,
             height=8,

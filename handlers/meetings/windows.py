@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from aiogram_dialog import Window
-from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Group, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import RuCalendar, T, hint
+from bot.dialog_widgets import RuCalendar, T, choices, hint
 from handlers.meetings import getters
 from handlers.meetings import handlers as on
 from handlers.meetings.states import MeetingSG
@@ -28,16 +28,7 @@ meeting_dialog = Dialog(
     ),
     Window(
         TEXT,
-        Group(
-            Select(
-                Format("{item[1]}"),
-                id="meeting_slot",
-                item_id_getter=lambda item: item[0],
-                items="slots",
-                on_click=on.slot_picked,
-            ),
-            width=4,
-        ),
+        Group(choices("meeting_slot", "slots", on.slot_picked), width=4),
         hint(USE_BUTTONS),
         Row(CHANGE_DAY, CANCEL),
         getter=getters.slot_getter,
