@@ -12,7 +12,7 @@ from emulator import BotAPIEmulator, StoredMessage
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.test_case_new import THINK, say, step, wrong
+from tests.e2e.steps import THINK, say, step, wrong
 
 TEXT = "Хорошо выявила потребность, но не назначила показ. Клиент +7 999 123-45-67 & <b>x</b>"
 
@@ -22,13 +22,13 @@ async def test_cs_posts_an_analysis_with_a_voice(
 ):
     await say(emu, CS_ID, "/analysis", contains="Чей звонок")
     # Text where a button is expected: a hint, and the step is shown again below it.
-    dialog = await wrong(emu, "фронт", "Выберите вариант кнопкой", "Чей звонок")
+    dialog = await wrong(emu, CS_ID, "фронт", "Выберите вариант кнопкой", "Чей звонок")
     assert dialog.buttons[:2] == [["фронт", "бэк"], ["по показам", "продажи"]]
-    await step(emu, dialog, "по показам", "часть имени или фамилии менеджера")
+    await step(emu, CS_ID, dialog, "по показам", "часть имени или фамилии менеджера")
     picked = await say(emu, CS_ID, "козл", contains="найдено: 1")
-    await step(emu, picked, "Мария Козлова — Группа Юг", "Напишите разбор")
+    await step(emu, CS_ID, picked, "Мария Козлова — Группа Юг", "Напишите разбор")
     await say(emu, CS_ID, TEXT, contains="Пришлите запись звонка")
-    await wrong(emu, "вот запись", "Здесь нужен файл", "Пришлите запись звонка")
+    await wrong(emu, CS_ID, "вот запись", "Здесь нужен файл", "Пришлите запись звонка")
 
     await asyncio.sleep(THINK)
     mark = emu.mark()
@@ -45,11 +45,11 @@ async def test_cs_posts_an_analysis_with_a_voice(
     assert "телефоны и e-mail клиентов будут скрыты" in review.text
 
     # «Изменить» a field: that step, then straight back to the review.
-    await step(emu, review, "Изменить роль", "Чей звонок")
-    await step(emu, review, "фронт", "Проверьте разбор")
+    await step(emu, CS_ID, review, "Изменить роль", "Чей звонок")
+    await step(emu, CS_ID, review, "фронт", "Проверьте разбор")
     assert "Роль: фронт" in review.text
 
-    done = await step(emu, review, "✅ Опубликовать", "Разбор #1 опубликован")
+    done = await step(emu, CS_ID, review, "✅ Опубликовать", "Разбор #1 опубликован")
     assert done.buttons == []
 
     post = await emu.wait_for_message(CS_CHAT_ID, contains="Разбор звонка #1")

@@ -26,8 +26,7 @@ from emulator import BotAPIEmulator, StoredMessage
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, MANAGER_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import bot_messages_after
-from tests.e2e.test_case_new import THINK, png
+from tests.e2e.steps import THINK, bot_messages_after, png
 from tests.e2e.test_case_tracks import register_case
 
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import struct
-import zlib
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,89 +15,28 @@ from emulator import BotAPIEmulator, StoredMessage
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.test_links import url_buttons, wait_for_saved_step
-
-MOSCOW = ZoneInfo("Europe/Moscow")
-DAY = 86400  # the calendar's callback data counts seconds since 1970-01-01
-# A person reads each step before answering. Without a pause the test answers faster than
-# Telegram's 30 calls a second, and the bot's replies would be refused with 429.
-THINK = 0.12
-
-
-def png(width: int = 2, height: int = 2) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height)))
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
-def today() -> date:
-    return datetime.now(MOSCOW).date()
-
-
-async def say(
-    emu: BotAPIEmulator, user_id: int, text: str, contains: str | None = None
-) -> StoredMessage:
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    await emu.send_text(user_id, text)
-    return await emu.wait_for_message(user_id, contains=contains, after=mark)
-
-
-async def step(
-    emu: BotAPIEmulator, message: StoredMessage, button: str, contains: str
-) -> StoredMessage:
-    """Press a button of the dialog's message and wait until it shows the next step."""
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    query = await emu.press(CS_ID, message, button)
-
-    def shown() -> bool:
-        current = emu.state.get_message(CS_ID, message.message_id)
-        return current is not None and current.edit_seq > mark and contains in current.content
-
-    await emu.wait_until(shown)
-    await emu.wait_callback_answer(query)
-    return message
-
-
-async def wrong(
-    emu: BotAPIEmulator, text: str | None, error: str, prompt: str, *, photo: bool = False
-) -> StoredMessage:
-    """Wrong input: the bot says what is expected and shows the same step again below."""
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    if photo:
-        await emu.send_photo(CS_ID, png())
-    else:
-        assert text is not None
-        await emu.send_text(CS_ID, text)
-    await emu.wait_for_message(CS_ID, contains=error, after=mark)
-    return await emu.wait_for_message(CS_ID, contains=prompt, after=mark)
-
-
-def callback_data(message: StoredMessage, text: str) -> str:
-    assert message.reply_markup is not None
-    for row in message.reply_markup["inline_keyboard"]:
-        for button in row:
-            if button["text"] == text:
-                return str(button["callback_data"])
-    raise AssertionError(f"no button {text!r}: {message.buttons}")
+from tests.e2e.steps import (
+    DAY,
+    THINK,
+    callback_data,
+    png,
+    say,
+    step,
+    today,
+    url_buttons,
+    wait_for_saved_step,
+    wrong,
+)
 
 
 async def open_dialog_and_pick_maria(emu: BotAPIEmulator) -> StoredMessage:
     await say(emu, CS_ID, "/case", contains="Кого касается ошибка")
     picked = await say(emu, CS_ID, "козл", contains="найдено: 1")
-    return await step(emu, picked, "Мария Козлова — Группа Юг", "Выберите вкладку")
+    return await step(emu, CS_ID, picked, "Мария Козлова — Группа Юг", "Выберите вкладку")
 
 
 async def pick_today(emu: BotAPIEmulator, calendar: StoredMessage) -> StoredMessage:
-    return await step(emu, calendar, f"[{today():%d}]", "Опишите ошибку")
+    return await step(emu, CS_ID, calendar, f"[{today():%d}]", "Опишите ошибку")
 
 
 async def test_cs_registers_a_case_step_by_step(
@@ -108,17 +44,17 @@ async def test_cs_registers_a_case_step_by_step(
 ):
     await say(emu, CS_ID, "/case", contains="Кого касается ошибка")
     # An unknown name: the step stays and says what is expected.
-    await wrong(emu, "Сидоров", "Никого не нашлось по запросу «Сидоров»", "Кого касается")
+    await wrong(emu, CS_ID, "Сидоров", "Никого не нашлось по запросу «Сидоров»", "Кого касается")
     picked = await say(emu, CS_ID, "  козЛ ", contains="найдено: 1")
     assert picked.buttons[0] == ["Мария Козлова — Группа Юг"]
-    tab = await step(emu, picked, "Мария Козлова — Группа Юг", "Выберите вкладку")
+    tab = await step(emu, CS_ID, picked, "Мария Козлова — Группа Юг", "Выберите вкладку")
     assert tab.buttons[:3] == [["Кейсы"], ["Зоны роста"], ["CSI"]]
     # Text where a button is expected: a hint, and the step is shown again below it.
-    tab = await wrong(emu, "Кейсы", "Выберите вариант кнопкой", "Выберите вкладку")
-    await step(emu, tab, "Кейсы", "категорию")
-    await step(emu, tab, "Ошибка в коммуникации", "источник")
+    tab = await wrong(emu, CS_ID, "Кейсы", "Выберите вариант кнопкой", "Выберите вкладку")
+    await step(emu, CS_ID, tab, "Кейсы", "категорию")
+    await step(emu, CS_ID, tab, "Ошибка в коммуникации", "источник")
     assert ["исходящий звонок"] in tab.buttons
-    calendar = await step(emu, tab, "онлайн-встреча", "Выберите дату")
+    calendar = await step(emu, CS_ID, tab, "онлайн-встреча", "Выберите дату")
     days = [text for row in calendar.buttons for text in row]
     assert f"[{today():%d}]" in days
     tomorrow = today() + timedelta(days=1)
@@ -137,17 +73,17 @@ async def test_cs_registers_a_case_step_by_step(
     await pick_today(emu, calendar)
 
     # The summary: longer than 2,000 characters is refused with the length and the limit.
-    await wrong(emu, "о" * 2001, "длиннее 2000 символов (сейчас 2001)", "что произошло")
-    await wrong(emu, None, "Опишите ошибку текстом", "что произошло", photo=True)
+    await wrong(emu, CS_ID, "о" * 2001, "длиннее 2000 символов (сейчас 2001)", "что произошло")
+    await wrong(emu, CS_ID, None, "Опишите ошибку текстом", "что произошло")
     link_step = await say(emu, CS_ID, "Черновик", contains="ссылку на запись")
 
     # The link: not a URL is refused; then a real one.
-    await wrong(emu, "запись в CRM", "Это не ссылка", "ссылку на запись")
+    await wrong(emu, CS_ID, "запись в CRM", "Это не ссылка", "ссылку на запись")
     files = await say(emu, CS_ID, "https://example.com/rec/1", contains="Добавлено: нет")
     assert link_step.message_id < files.message_id
 
     # Attachments: text gets a hint; a photo and a document are counted.
-    await wrong(emu, "вот файлы", "Здесь нужны файлы", "Добавлено: нет")
+    await wrong(emu, CS_ID, "вот файлы", "Здесь нужны файлы", "Добавлено: нет")
     await asyncio.sleep(THINK)
     mark = emu.mark()
     photo = await emu.send_photo(CS_ID, png())
@@ -162,7 +98,7 @@ async def test_cs_registers_a_case_step_by_step(
     files = await emu.wait_for_message(
         CS_ID, contains="Добавлено: 2 (фото, документ «отчёт.pdf»)", after=mark
     )
-    review = await step(emu, files, "Готово", "Проверьте кейс")
+    review = await step(emu, CS_ID, files, "Готово", "Проверьте кейс")
     assert "Сотрудник: Мария Козлова (Группа Юг)" in review.content
     assert "Источник: онлайн-встреча" in review.content
     assert f"Дата: {today():%d.%m.%Y}" in review.content
@@ -171,10 +107,10 @@ async def test_cs_registers_a_case_step_by_step(
     assert len(review.buttons) == 6
 
     # «Изменить» a field: that step, then straight back to the review.
-    await step(emu, review, "Изменить источник", "Выберите источник")
-    await step(emu, review, "исходящий звонок", "Проверьте кейс")
+    await step(emu, CS_ID, review, "Изменить источник", "Выберите источник")
+    await step(emu, CS_ID, review, "исходящий звонок", "Проверьте кейс")
     assert "Источник: исходящий звонок" in review.content
-    await step(emu, review, "Изменить описание", "Опишите ошибку")
+    await step(emu, CS_ID, review, "Изменить описание", "Опишите ошибку")
     summary = (
         "Не представилась, перебивала клиента. Клиент: +7 999 123-45-67, "
         "ivan.client@mail.ru. Написала в чат <b>x</b> & y"
@@ -183,7 +119,7 @@ async def test_cs_registers_a_case_step_by_step(
     assert summary in review.text
     assert "телефоны и e-mail клиентов будут скрыты" in review.text
 
-    done = await step(emu, review, "Опубликовать", "Кейс #1 опубликован")
+    done = await step(emu, CS_ID, review, "Опубликовать", "Кейс #1 опубликован")
     assert done.buttons == []
     assert "ERROR" not in bot.log
 
@@ -263,12 +199,12 @@ async def test_a_full_length_cyrillic_summary_is_published(
     summary = ("Менеджер не перезвонил клиенту в обещанный срок. " * 50)[:1999] + "!"
     assert len(summary) == 2000
     dialog = await open_dialog_and_pick_maria(emu)
-    await step(emu, dialog, "Зоны роста", "категорию")
-    await step(emu, dialog, "Ошибка в процессе", "источник")
-    await step(emu, dialog, "CSI", "Выберите дату")
+    await step(emu, CS_ID, dialog, "Зоны роста", "категорию")
+    await step(emu, CS_ID, dialog, "Ошибка в процессе", "источник")
+    await step(emu, CS_ID, dialog, "CSI", "Выберите дату")
     await pick_today(emu, dialog)
     link_step = await say(emu, CS_ID, summary, contains="ссылку на запись")
-    await step(emu, link_step, "Пропустить", "Добавлено: нет")
+    await step(emu, CS_ID, link_step, "Пропустить", "Добавлено: нет")
     # Audio and voice attachments, re-sent later by file_id with sendAudio/sendVoice.
     await asyncio.sleep(THINK)
     mark = emu.mark()
@@ -278,11 +214,11 @@ async def test_a_full_length_cyrillic_summary_is_published(
     mark = emu.mark()
     voice = await emu.send_voice(CS_ID, b"OggS voice", duration=3)
     files = await emu.wait_for_message(CS_ID, contains="голосовое)", after=mark)
-    review = await step(emu, files, "Готово", "Проверьте кейс")
+    review = await step(emu, CS_ID, files, "Готово", "Проверьте кейс")
     assert summary in review.text
     assert "Запись: —" in review.text
     assert "Вложения: 2 (аудио «звонок.mp3», голосовое)" in review.text
-    await step(emu, review, "Опубликовать", "Кейс #1 опубликован")
+    await step(emu, CS_ID, review, "Опубликовать", "Кейс #1 опубликован")
 
     post = await emu.wait_for_message(CS_CHAT_ID, contains="Кейс #1")
     assert summary in post.text
@@ -322,10 +258,10 @@ async def test_cancel_button_and_cancel_command_leave_without_a_case(
     emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
 ):
     dialog = await open_dialog_and_pick_maria(emu)
-    await step(emu, dialog, "Отмена", "Диалог закрыт")
+    await step(emu, CS_ID, dialog, "Отмена", "Диалог закрыт")
     assert dialog.buttons == []
     dialog = await open_dialog_and_pick_maria(emu)
-    await step(emu, dialog, "Кейсы", "категорию")
+    await step(emu, CS_ID, dialog, "Кейсы", "категорию")
     await say(emu, CS_ID, "/cancel", contains="Диалог закрыт")
     reply = await say(emu, CS_ID, "Козлова")
     assert "Не понял" in reply.text
@@ -337,9 +273,9 @@ async def test_a_half_filled_case_survives_a_crash(
     emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
 ):
     dialog = await open_dialog_and_pick_maria(emu)
-    await step(emu, dialog, "CSI", "категорию")
-    await step(emu, dialog, "Ошибка в процессе", "источник")
-    await step(emu, dialog, "обращение", "Выберите дату")
+    await step(emu, CS_ID, dialog, "CSI", "категорию")
+    await step(emu, CS_ID, dialog, "Ошибка в процессе", "источник")
+    await step(emu, CS_ID, dialog, "обращение", "Выберите дату")
     await pick_today(emu, dialog)
     # The draft, the date included, is stored as JSON with the dialog's step.
     await wait_for_saved_step(sessions, "CaseNewSG:summary")
@@ -348,11 +284,11 @@ async def test_a_half_filled_case_survives_a_crash(
     await bot.start()
 
     link_step = await say(emu, CS_ID, "Не предложила запись на показ", contains="ссылку")
-    files = await step(emu, link_step, "Пропустить", "Добавлено: нет")
-    review = await step(emu, files, "Готово", "Проверьте кейс")
+    files = await step(emu, CS_ID, link_step, "Пропустить", "Добавлено: нет")
+    review = await step(emu, CS_ID, files, "Готово", "Проверьте кейс")
     assert "Сотрудник: Мария Козлова (Группа Юг)" in review.text
     assert "Вкладка: CSI" in review.text
     assert "Источник: обращение" in review.text
     assert f"Дата: {today():%d.%m.%Y}" in review.text
-    await step(emu, review, "Опубликовать", "Кейс #1 опубликован")
+    await step(emu, CS_ID, review, "Опубликовать", "Кейс #1 опубликован")
     await emu.wait_for_message(CS_CHAT_ID, contains="Кейс #1")

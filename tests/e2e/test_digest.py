@@ -21,7 +21,7 @@ from emulator import BotAPIEmulator, StoredMessage
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.test_case_new import THINK, say
+from tests.e2e.steps import THINK, alert, say
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
@@ -44,13 +44,6 @@ def photos(emu: BotAPIEmulator, chat_id: int) -> list[StoredMessage]:
     return [message for message in emu.bot_messages(chat_id) if message.photo is not None]
 
 
-async def press(emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str) -> str:
-    await asyncio.sleep(THINK)
-    query = await emu.press(user_id, message, button)
-    answer = await emu.wait_callback_answer(query)
-    return answer.text or ""
-
-
 async def test_cs_previews_and_publishes_the_digest_once(
     emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
 ):
@@ -69,7 +62,7 @@ async def test_cs_previews_and_publishes_the_digest_once(
     assert photos(emu, CS_CHAT_ID) == []  # nothing in the group before «Опубликовать»
     assert chart.message_id < preview.message_id
 
-    assert await press(emu, CS_ID, preview, "✅ Опубликовать") == ""
+    assert await alert(emu, CS_ID, preview, "✅ Опубликовать") == ""
     await emu.wait_for_message(CS_ID, contains="Итоги за октябрь 2026 опубликованы")
     text = await emu.wait_for_message(CS_CHAT_ID, contains="Рейтинг групп")
     (posted,) = photos(emu, CS_CHAT_ID)
@@ -96,7 +89,7 @@ async def test_cs_previews_and_publishes_the_digest_once(
     assert "уже опубликованы" in again.text
     assert again.buttons == [["Закрыть"]]
     assert (
-        await press(emu, CS_ID, again, "Закрыть") == "Предпросмотр закрыт, ничего не опубликовано."
+        await alert(emu, CS_ID, again, "Закрыть") == "Предпросмотр закрыт, ничего не опубликовано."
     )
     await asyncio.sleep(1)
     assert len(photos(emu, CS_CHAT_ID)) == 1

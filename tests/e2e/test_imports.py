@@ -14,7 +14,7 @@ from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.test_case_new import THINK, say
+from tests.e2e.steps import THINK, say
 from tests.test_workbook_import import workbook as xlsx
 
 

@@ -27,7 +27,7 @@ from emulator import BotAPIEmulator, StoredMessage
 from tests.conftest import CS_CHAT_ID, make_settings
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.test_case_new import DAY, THINK, callback_data
+from tests.e2e.steps import DAY, THINK, callback_data
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 MONTH = date(2026, 10, 1)

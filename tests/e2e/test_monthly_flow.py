@@ -18,8 +18,8 @@ from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.test_case_new import MOSCOW, THINK, say, today
-from tests.e2e.test_digest import PNG, photos, press
+from tests.e2e.steps import MOSCOW, THINK, alert, say, today
+from tests.e2e.test_digest import PNG, photos
 from tests.e2e.test_imports import send_file, xlsx
 from tests.e2e.test_meetings import BUTTON, pick_day, step
 
@@ -68,7 +68,7 @@ async def test_import_digest_and_the_flagged_lead_books_a_meeting(
     assert photos(emu, CS_CHAT_ID) == []  # a preview: nothing in the group yet
 
     mark = emu.mark()
-    await press(emu, CS_ID, preview, "✅ Опубликовать")
+    await alert(emu, CS_ID, preview, "✅ Опубликовать")
     text = await emu.wait_for_message(CS_CHAT_ID, contains="Рейтинг групп", after=mark)
     (chart,) = photos(emu, CS_CHAT_ID)
     assert chart.photo is not None

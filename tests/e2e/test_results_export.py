@@ -29,8 +29,7 @@ from db.models import (
 from emulator import BotAPIEmulator, StoredMessage
 from tests.e2e.conftest import CS_ID, LEAD_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.test_appeals import step as step_as
-from tests.e2e.test_case_new import say, step, wrong
+from tests.e2e.steps import say, step, wrong
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 SEPTEMBER, OCTOBER = date(2026, 9, 1), date(2026, 10, 1)
@@ -77,14 +76,14 @@ async def test_a_lead_sees_his_groups_ranked_and_goes_back_a_month(
     assert "Общий балл" not in shown.text
     assert shown.buttons == [["◀ Предыдущий месяц"]]
 
-    earlier = await step_as(emu, LEAD_ID, shown, "◀ Предыдущий месяц", "сентябрь 2026")
+    earlier = await step(emu, LEAD_ID, shown, "◀ Предыдущий месяц", "сентябрь 2026")
     assert "1 из 1. Группа Север — 80,0 % (—), оценок: 10" in earlier.text
     assert "Группа Юг" not in earlier.text
     assert earlier.buttons == [["Следующий месяц ▶"]]
     # The same message was edited: no second one.
     assert len([m for m in emu.bot_messages(LEAD_ID) if "Итоги за" in m.text]) == 1
 
-    back = await step_as(emu, LEAD_ID, earlier, "Следующий месяц ▶", "октябрь 2026")
+    back = await step(emu, LEAD_ID, earlier, "Следующий месяц ▶", "октябрь 2026")
     assert "2 из 3. Группа Север" in back.text
     assert "ERROR" not in bot_process.log
 
@@ -163,7 +162,7 @@ async def test_cs_exports_last_month_and_a_typed_period(
     assert ["Этот месяц", "Прошлый месяц"] in dialog.buttons
     assert ["Свой период"] in dialog.buttons
     mark = max((m.message_id for m in emu.bot_messages(CS_ID)), default=0)
-    await step(emu, dialog, "Прошлый месяц", "Выгрузка за")
+    await step(emu, CS_ID, dialog, "Прошлый месяц", "Выгрузка за")
     document = await _document(emu, mark)
     assert document.document is not None
     assert document.document.file_name == f"cs-export-{start:%Y-%m-%d}_{end:%Y-%m-%d}.xlsx"
@@ -199,8 +198,8 @@ async def test_cs_exports_last_month_and_a_typed_period(
 
     # «Свой период», typed: a wrong one is refused and the step stays; then the file.
     custom = await say(emu, CS_ID, "/export", contains="За какой период")
-    await step(emu, custom, "Свой период", "Выберите первый день")
-    await wrong(emu, "прошлый месяц", "Не понял период", "Выберите первый день")
+    await step(emu, CS_ID, custom, "Свой период", "Выберите первый день")
+    await wrong(emu, CS_ID, "прошлый месяц", "Не понял период", "Выберите первый день")
     day_after = end + timedelta(days=1)
     mark = max(m.message_id for m in emu.bot_messages(CS_ID))
     await say(emu, CS_ID, f"{end:%d.%m.%Y}–{day_after:%d.%m.%Y}", contains="Собираю выгрузку")
@@ -226,5 +225,5 @@ async def test_cs_is_told_when_the_file_does_not_reach_him(
     dialog = await say(emu, CS_ID, "/export", contains="За какой период")
     emu.inject_faults("500", count=1, methods={"sendDocument"})
     # Not left with «Собираю выгрузку…» for good: the dialog's message says it failed.
-    await step(emu, dialog, "Прошлый месяц", "Не получилось собрать выгрузку")
+    await step(emu, CS_ID, dialog, "Прошлый месяц", "Не получилось собрать выгрузку")
     assert all(m.document is None for m in emu.bot_messages(CS_ID))
