@@ -9,24 +9,33 @@ from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import people
-from bot.texts import Html, Texts
+from bot.texts import Texts
 from db.models import Employee
 from handlers.person_picker.states import PersonPick
 
 
 def _screen(texts: Texts, ask: PersonPick, body: str) -> str:
-    return texts("picker-screen", heading=Html(texts(ask.heading)), body=Html(body))
+    """The heading of the step that asked, what is asked or found, the earlier pick."""
+    parts = [texts(ask.heading)] if ask.heading else []
+    parts.append(body)
+    if ask.current_id:
+        parts.append(texts("picker-current", name=ask.current_name))
+    return "\n".join(parts)
+
+
+def _question(texts: Texts, ask: PersonPick) -> str:
+    return texts(ask.question, **ask.question_args)
 
 
 async def buttons_getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    """Both windows: which of «Пропустить» and «◀ Назад» the dialog that asked offers."""
+    """Both windows: which of «Дальше ▶», «Пропустить» and «◀ Назад» the dialog offers."""
     ask = PersonPick.of(dialog_manager.start_data)
-    return {"skip": ask.skip, "back": ask.back}
+    return {"keep": bool(ask.current_id), "skip": ask.skip, "back": ask.back}
 
 
 async def search_getter(dialog_manager: DialogManager, texts: Texts, **_: Any) -> dict[str, Any]:
     ask = PersonPick.of(dialog_manager.start_data)
-    return {"text": _screen(texts, ask, texts(ask.question))}
+    return {"text": _screen(texts, ask, _question(texts, ask))}
 
 
 async def pick_getter(
@@ -42,13 +51,16 @@ async def pick_getter(
     if query:
         body = texts("picker-found", query=query, count=len(found))
     else:
-        body = texts(ask.question) if found else texts("picker-nobody")
+        body = _question(texts, ask) if found else texts(ask.nobody, **ask.question_args)
     no_group = texts("picker-no-group")
+    # Button texts are plain text: no escaping here. One group's people need no group named.
+    labels = {
+        person.id: person.full_name
+        if ask.scope == people.Scope.GROUP
+        else f"{person.full_name} — {people.group_of(person) or no_group}"
+        for person in found
+    }
     return {
         "text": _screen(texts, ask, body),
-        # Button texts are plain text: no escaping here.
-        "people": [
-            (person.id, f"{person.full_name} — {people.group_of(person) or no_group}")
-            for person in found
-        ],
+        "people": list(labels.items()),
     }

@@ -57,6 +57,7 @@ async def search(
 
 
 async def pick(query: CallbackQuery, widget: Any, manager: DialogManager, item_id: int) -> None:
+    """A person of the list: checked against the scope as it is now, then given back."""
     ask = PersonPick.of(manager.start_data)
     texts: Texts = manager.middleware_data["texts"]
     try:
@@ -76,6 +77,11 @@ async def pick(query: CallbackQuery, widget: Any, manager: DialogManager, item_i
     await manager.done(
         {"person_id": person.id, "name": person.full_name, "group": people.group_of(person)}
     )
+
+
+async def keep(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """«Дальше ▶»: the earlier pick stays, if it is still in the scope."""
+    await pick(query, button, manager, PersonPick.of(manager.start_data).current_id)
 
 
 async def skip(query: CallbackQuery, button: Button, manager: DialogManager) -> None:

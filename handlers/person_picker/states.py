@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram.fsm.state import State, StatesGroup
@@ -20,16 +20,20 @@ class PersonPick:
     """What a dialog asks: `manager.start(PersonPickSG.search, data=PersonPick(...).data())`."""
 
     scope: Scope
-    heading: str  # a catalogue key: the step's heading («<b>Новый кейс</b> · шаг 1 из 8»)
+    heading: str  # a catalogue key: the step's heading («<b>Новый кейс</b> · шаг 1 из 8»), or ""
     question: str  # a catalogue key: what is asked («Кого касается ошибка? …»)
+    question_args: dict[str, Any] = field(default_factory=dict)  # for the question and `nobody`
+    nobody: str = "picker-nobody"  # a catalogue key: the scope is empty
     group_id: int = 0  # Scope.GROUP: which of the lead's groups
+    current_id: int = 0  # the earlier pick: «Сейчас: …» and «Дальше ▶» keep it
+    current_name: str = ""
     listed: bool = False  # a small scope: the list at once (typing a name still searches)
     skip: bool = False  # the person is optional: «Пропустить»
     back: bool = True  # «◀ Назад» to the step the picker was opened from
     grouped: bool = False  # only a person with a working group may be picked (a case)
 
     def data(self) -> dict[str, Any]:
-        return {**self.__dict__, "scope": self.scope.value}
+        return {**self.__dict__, "scope": self.scope.value, "question_args": self.question_args}
 
     @classmethod
     def of(cls, data: Any) -> PersonPick:

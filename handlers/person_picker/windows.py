@@ -20,6 +20,7 @@ def _search_input() -> list[object]:
 
 def _buttons() -> list[object]:
     return [
+        Button(T("picker-btn-keep"), id="keep", on_click=on.keep, when="keep"),
         Button(T("btn-skip"), id="skip", on_click=on.skip, when="skip"),
         Row(
             Button(T("btn-back"), id="back", on_click=on.back, when="back"),

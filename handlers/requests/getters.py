@@ -72,16 +72,6 @@ async def link_getter(
     }
 
 
-async def managers_getter(
-    session: AsyncSession, employee: Employee | None, texts: Texts, **_: Any
-) -> dict[str, Any]:
-    found = await requests.forwarding_managers(session, employee)
-    return {
-        "managers": [(person.id, person.full_name) for person in found],
-        "no_managers": texts("request-fw-no-managers") if not found else "",
-    }
-
-
 async def end_getter(dialog_manager: DialogManager, texts: Texts, **_: Any) -> dict[str, Any]:
     start = draft_of(dialog_manager).get("date_from")
     return {"prompt": texts("request-fw-ask-end", start=_day(start))}
@@ -90,24 +80,6 @@ async def end_getter(dialog_manager: DialogManager, texts: Texts, **_: Any) -> d
 async def groups_getter(employee: Employee | None, **_: Any) -> dict[str, Any]:
     groups = employee.groups if employee is not None and employee.role == Role.LEAD else []
     return {"groups": [(group.id, group.name) for group in groups]}
-
-
-async def people_getter(
-    dialog_manager: DialogManager,
-    session: AsyncSession,
-    employee: Employee | None,
-    texts: Texts,
-    **_: Any,
-) -> dict[str, Any]:
-    draft = draft_of(dialog_manager)
-    found = await requests.group_people(session, employee, int(draft.get("group_id") or 0))
-    group = draft.get("group_name", "")
-    return {
-        "people": [(person.id, person.full_name) for person in found],
-        "prompt": texts(
-            "request-st-ask-employee" if found else "request-st-no-people", group=group
-        ),
-    }
 
 
 async def quantity_getter(texts: Texts, **_: Any) -> dict[str, Any]:

@@ -25,7 +25,16 @@ from bot.services.requests import StaffingChange
 from bot.settings import Settings
 from bot.texts import Texts
 from db.models import Employee, RequestKind, Role
-from handlers.requests.states import FIELDS, FLOWS, Flow, ForwardingSG, KindSG, flow_of
+from handlers.person_picker import PersonPick, PersonPickSG, Picked, Scope
+from handlers.requests.states import (
+    FIELDS,
+    FLOWS,
+    Flow,
+    ForwardingSG,
+    KindSG,
+    StaffingSG,
+    flow_of,
+)
 
 # A step whose answer changes what follows: after an edit, the step after it is asked too.
 ALWAYS_NEXT: dict[State, State] = {ForwardingSG.date_from: ForwardingSG.date_to}
@@ -76,10 +85,62 @@ def state_of(manager: DialogManager) -> State:
     return state
 
 
-async def go_on(manager: DialogManager) -> None:
-    """The current step is answered: on to the next one. After «Изменить …» the next is the
-    first step after it still unanswered (a change may need more), else the review."""
-    current, order, draft = state_of(manager), steps(manager), draft_of(manager)
+# The steps that pick a person are the person picker, a subdialog opened on top of the kind's
+# dialog (they have no window of their own): the draft fields each pick fills.
+PICKED: dict[State, tuple[str, str]] = {
+    ForwardingSG.manager: ("manager_id", "manager_name"),
+    StaffingSG.employee: ("employee_id", "full_name"),
+}
+
+
+def _picker(state: State, manager: DialogManager) -> PersonPick:
+    """What a person step asks of the picker: a lead's people, listed at once."""
+    draft = draft_of(manager)
+    id_field, name_field = PICKED[state]
+    forwarding = state == ForwardingSG.manager
+    return PersonPick(
+        Scope.MY_MANAGERS if forwarding else Scope.GROUP,
+        "",
+        "request-fw-ask-manager" if forwarding else "request-st-ask-employee",
+        question_args={} if forwarding else {"group": draft.get("group_name", "")},
+        nobody="request-fw-no-managers" if forwarding else "request-st-no-people",
+        group_id=0 if forwarding else int(draft.get("group_id") or 0),
+        listed=True,
+        current_id=int(draft.get(id_field) or 0),
+        current_name=str(draft.get(name_field) or ""),
+    )
+
+
+async def show(manager: DialogManager, target: State) -> None:
+    """Step `target`: its window, or the picker for a person step."""
+    if target not in PICKED:
+        await manager.switch_to(target)
+        return
+    manager.dialog_data["picking"] = target.state
+    await manager.start(PersonPickSG.search, data=_picker(target, manager).data())
+
+
+async def person_picked(start_data: Data, result: Any, manager: DialogManager) -> None:
+    """The picker's answer: the person into the draft and on, or «◀ Назад» from his step."""
+    picking = manager.dialog_data.pop("picking", None)
+    step = next((state for state in PICKED if state.state == picking), None)
+    if step is None:
+        return
+    picked = Picked.of(result)
+    if picked is None or picked.person_id is None:
+        await step_back(manager, step)
+        return
+    id_field, name_field = PICKED[step]
+    draft_of(manager).update({id_field: picked.person_id, name_field: picked.name})
+    await go_on(manager, step)
+
+
+async def go_on(manager: DialogManager, current: State | None = None) -> None:
+    """Step `current` (the one shown) is answered: on to the next one. After «Изменить …»
+    the next is the first step after it still unanswered (a change may need more), else the
+    review."""
+    current = current or state_of(manager)
+    order, draft = steps(manager), draft_of(manager)
     rest = order[order.index(current) + 1 :] if current in order else []
     review = flow(manager).review
     if manager.dialog_data.get("editing"):
@@ -89,21 +150,25 @@ async def go_on(manager: DialogManager) -> None:
         target = rest[0] if rest else review
     if target == review:
         manager.dialog_data["editing"] = None
-    await manager.switch_to(target)
+    await show(manager, target)
 
 
 async def back(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    """«◀ Назад»: the step before, as it was answered; from an edited field, the review; from
-    the first step, the choice of the kind."""
-    current, order = state_of(manager), steps(manager)
+    await step_back(manager, state_of(manager))
+
+
+async def step_back(manager: DialogManager, current: State) -> None:
+    """«◀ Назад» from `current`: the step before, as it was answered; from an edited field,
+    the review; from the first step, the choice of the kind."""
+    order = steps(manager)
     review = flow(manager).review
     if manager.dialog_data.get("editing") == current.state:
         manager.dialog_data["editing"] = None
         await manager.switch_to(review)
     elif current == review:
-        await manager.switch_to(order[-1])
+        await show(manager, order[-1])
     elif current in order and order.index(current) > 0:
-        await manager.switch_to(order[order.index(current) - 1])
+        await show(manager, order[order.index(current) - 1])
     else:  # the choice again; its draft kept, so choosing the same kind continues it
         drafts = dict(manager.dialog_data.get("drafts", {}))
         drafts[flow(manager).kind.value] = draft_of(manager)
@@ -120,7 +185,7 @@ def edit(state: State) -> Any:
 
     async def on_click(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
         manager.dialog_data["editing"] = state.state
-        await manager.switch_to(state)
+        await show(manager, state)
 
     return on_click
 
@@ -146,9 +211,10 @@ async def pick_kind(query: CallbackQuery, widget: Any, manager: DialogManager, v
     draft = dict(drafts.get(kind.value, {}))
     if kind == RequestKind.FORWARDING and not lead:
         draft.update(manager_id=employee.id, manager_name=employee.full_name)
-    chosen = FLOWS[kind]
+    order = FLOWS[kind].steps(draft, lead)
+    # A person step has no window: the dialog starts on the next one, the picker on top.
     await manager.start(
-        chosen.steps(draft, lead)[0],
+        next(state for state in order if state not in PICKED),
         data={"lead": lead, "draft": draft, "drafts": drafts},
         mode=StartMode.RESET_STACK,
     )
@@ -163,6 +229,9 @@ async def begin(start_data: Data, manager: DialogManager) -> None:
         draft=dict(start_data["draft"]),
         drafts=dict(start_data.get("drafts", {})),
     )
+    first = steps(manager)[0]
+    if first in PICKED:
+        await show(manager, first)
 
 
 # --- answers -----------------------------------------------------------------------------------
@@ -216,18 +285,6 @@ async def pick_change(
     await go_on(manager)
 
 
-async def pick_manager(
-    query: CallbackQuery, widget: Any, manager: DialogManager, item_id: int
-) -> None:
-    found = await requests.forwarding_managers(_session(manager), _employee(manager))
-    person = next((p for p in found if p.id == item_id), None)
-    if person is None:  # an old keyboard: the list as it is now
-        await say_about(query, manager, "request-error-manager")
-        return
-    draft_of(manager).update(manager_id=person.id, manager_name=person.full_name)
-    await go_on(manager)
-
-
 async def pick_group(
     query: CallbackQuery, widget: Any, manager: DialogManager, item_id: int
 ) -> None:
@@ -241,21 +298,6 @@ async def pick_group(
         draft.pop("employee_id", None)  # the person is one of the group's: asked again
         draft.pop("full_name", None)
     draft.update(group_id=group.id, group_name=group.name)
-    await go_on(manager)
-
-
-async def pick_person(
-    query: CallbackQuery, widget: Any, manager: DialogManager, item_id: int
-) -> None:
-    draft = draft_of(manager)
-    found = await requests.group_people(
-        _session(manager), _employee(manager), int(draft.get("group_id") or 0)
-    )
-    person = next((p for p in found if p.id == item_id), None)
-    if person is None:
-        await say_about(query, manager, "request-error-employee")
-        return
-    draft.update(employee_id=person.id, full_name=person.full_name)
     await go_on(manager)
 
 

@@ -7,19 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram_dialog import Dialog, Window
+from aiogram_dialog import Window
 from aiogram_dialog.widgets.input import TextInput
-from aiogram_dialog.widgets.kbd import Button, Group, Row, ScrollingGroup, Select, Url
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, Url
 from aiogram_dialog.widgets.text import Format, Text
 
-from bot.dialog_widgets import RuCalendar, T, cancel_dialog, checked, hint, wrong_text
+from bot.conversation import Dialog
+from bot.dialog_widgets import RuCalendar, T, cancel_dialog, checked, db_id, hint, wrong_text
 from bot.services import requests
 from handlers.requests import getters
 from handlers.requests import handlers as on
 from handlers.requests.states import BadgeSG, ForwardingSG, KindSG, StaffingSG
 
 # The steps that open a kind: they show the kind's instruction link.
-FIRST_STEPS = {ForwardingSG.manager, ForwardingSG.from_number, StaffingSG.change, BadgeSG.item}
+# (A lead's forwarding begins with its manager: the person picker, then the number.)
+FIRST_STEPS = {ForwardingSG.from_number, StaffingSG.change, BadgeSG.item}
 
 CANCEL = Button(T("btn-cancel"), id="cancel", on_click=cancel_dialog)
 BACK = Button(T("btn-back"), id="back", on_click=on.back)
@@ -67,20 +69,16 @@ def text_step(prompt: Text, field: str, clean: Any, *, state: State, **kwargs: A
     )
 
 
-def choices(items: str, on_click: Any, *, numbers: bool = False, paged: bool = False) -> Any:
-    """The options of a step, one a row; a long list (people) in pages of eight."""
+def choices(items: str, on_click: Any, *, numbers: bool = False) -> Group:
+    """The options of a step, one a row (people are picked in the person picker)."""
     select = Select(
         Format("{item[1]}"),
         id=f"pick_{items}",
         item_id_getter=lambda item: item[0],
         items=items,
-        type_factory=int if numbers else str,
+        type_factory=db_id if numbers else str,
         on_click=on_click,
     )
-    if paged:
-        return ScrollingGroup(
-            select, id=f"{items}_page", width=1, height=8, hide_on_single_page=True
-        )
     return Group(select, width=1)
 
 
@@ -130,7 +128,12 @@ def review(state: State, *edits: Button) -> Window:
 
 def kind_dialog(*windows: Window) -> Dialog:
     """A kind's dialog: started by the choice with the draft so far, every step shows it."""
-    return Dialog(*windows, on_start=on.begin, getter=getters.step_getter)
+    return Dialog(
+        *windows,
+        on_start=on.begin,
+        on_process_result=on.person_picked,
+        getter=getters.step_getter,
+    )
 
 
 choice_dialog = Dialog(
@@ -146,13 +149,6 @@ choice_dialog = Dialog(
 )
 
 forwarding_dialog = kind_dialog(
-    choice_step(
-        T("request-fw-ask-manager"),
-        Format("{no_managers}", when="no_managers"),
-        choices("managers", on.pick_manager, numbers=True, paged=True),
-        state=ForwardingSG.manager,
-        getter=getters.managers_getter,
-    ),
     first_step(
         T("request-fw-ask-from"),
         text_input("from_number", requests.clean_phone),
@@ -209,12 +205,6 @@ staffing_dialog = kind_dialog(
     ),
     text_step(
         T("request-st-ask-name"), "full_name", requests.clean_name, state=StaffingSG.full_name
-    ),
-    choice_step(
-        PROMPT,
-        choices("people", on.pick_person, numbers=True, paged=True),
-        state=StaffingSG.employee,
-        getter=getters.people_getter,
     ),
     calendar_step(
         T("request-st-ask-effective"),

@@ -375,7 +375,9 @@ async def test_a_lead_goes_back_through_a_forwarding_with_its_calendars(
 ) -> None:
     menu = await say(emu, LEAD_ID, "/request", "Какой запрос")
     dialog = await step(emu, LEAD_ID, menu, "Переадресация", "Для кого настроить")
-    dialog = await step(emu, LEAD_ID, dialog, "Мария Козлова", "Какой номер или добавочный")
+    dialog = await step(
+        emu, LEAD_ID, dialog, "Мария Козлова — Группа Юг", "Какой номер или добавочный"
+    )
     await say(emu, LEAD_ID, "5555", "На какой номер")
     calendar = await say(emu, LEAD_ID, "6666", "Первый день")
     calendar = await step(emu, LEAD_ID, calendar, day_label(today()), "Последний день")
