@@ -9,6 +9,7 @@ survives a restart; the service validates everything again when it posts.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from aiogram import F, Router
@@ -16,9 +17,9 @@ from aiogram.enums import ContentType
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Data, DialogManager, ShowMode, StartMode, Window
-from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
-from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
+from aiogram_dialog import DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog.widgets.input import MessageInput, TextInput
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Select
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
@@ -39,7 +40,8 @@ from bot.services.masking import mask_personal_data
 from bot.settings import Settings
 from bot.texts import Html, Texts
 from db.models import CallRole, Employee, Role
-from handlers.person_picker import PersonPick, PersonPickSG, Picked, Scope
+from handlers.person_picker import PersonPick, Scope
+from handlers.review_flow import REVIEWING, PersonStep, ReviewFlow, shortened
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -76,53 +78,22 @@ async def open_analysis_dialog(
 
 # --- moving between steps -----------------------------------------------------------------
 
-
-async def _next(manager: DialogManager, state: State) -> None:
-    """On to `state`, or back to the review if the step was opened by «Изменить»."""
-    await manager.switch_to(
-        CallAnalysisSG.review if manager.dialog_data.get("reviewing") else state
-    )
-
-
-def _back(previous: State) -> Any:
-    async def on_click(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-        await _next(manager, previous)
-
-    return on_click
-
-
-async def _mark_reviewing(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["reviewing"] = True
-
-
-def _navigation(previous: State | None, back: Any = None) -> Row:
-    """«◀ Назад» to `previous` (or `back`; the first step: only to the review it was opened
-    from) and «Отмена»."""
-    if back is not None:
-        back_button = Button(T("btn-back"), id="back", on_click=back)
-    elif previous is not None:
-        back_button = Button(T("btn-back"), id="back", on_click=_back(previous))
-    else:
-        back_button = Button(
-            T("btn-back"), id="back", on_click=_back(CallAnalysisSG.review), when="reviewing"
-        )
-    return Row(back_button, Button(T("btn-cancel"), id="cancel", on_click=_cancel))
+flow = ReviewFlow(CallAnalysisSG.review)
+# Step 2, the manager (optional): the picker on top of the role step.
+person = PersonStep(
+    flow,
+    partial(PersonPick, Scope.STAFF, "analysis-heading-manager", "analysis-ask-manager", skip=True),
+    before=CallAnalysisSG.role,
+    after=CallAnalysisSG.text,
+)
+_next = flow.next
+_navigation = flow.navigation
 
 
 _say = say_and_stay
 _hint = hint
 _checked = checked
 _wrong_text = wrong_text("analysis-text-only")
-
-
-def _saved_text(field: str, next_state: State) -> Any:
-    async def on_success(
-        message: Message, widget: ManagedTextInput[str], manager: DialogManager, value: str
-    ) -> None:
-        manager.dialog_data[field] = value
-        await _next(manager, next_state)
-
-    return on_success
 
 
 def _skip(field: str, next_state: State) -> Any:
@@ -138,41 +109,10 @@ def _skip(field: str, next_state: State) -> Any:
 
 async def _pick_role(query: CallbackQuery, widget: Any, manager: DialogManager, value: str) -> None:
     manager.dialog_data["call_role"] = value
-    if manager.dialog_data.get("reviewing"):
+    if manager.dialog_data.get(REVIEWING):
         await manager.switch_to(CallAnalysisSG.review)
         return
-    await _choose_person(manager)
-
-
-# --- step 2: the manager (optional; the person picker, a subdialog) -------------------------
-
-
-async def _choose_person(manager: DialogManager) -> None:
-    """The picker on top of the current step (the role, or the review it was opened from):
-    «◀ Назад» there comes back to it."""
-    ask = PersonPick(Scope.STAFF, "analysis-heading-manager", "analysis-ask-manager", skip=True)
-    await manager.start(PersonPickSG.search, data=ask.data())
-
-
-async def _person_picked(start_data: Data, result: Any, manager: DialogManager) -> None:
-    picked = Picked.of(result)
-    if picked is None:  # «◀ Назад»: the role step, as it was
-        return
-    manager.dialog_data.update(manager_id=picked.person_id, manager_name=picked.name or None)
-    await _next(manager, CallAnalysisSG.text)
-
-
-async def _back_to_person(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    if manager.dialog_data.get("reviewing"):
-        await manager.switch_to(CallAnalysisSG.review)
-        return
-    await manager.switch_to(CallAnalysisSG.role)
-    await _choose_person(manager)
-
-
-async def _edit_person(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["reviewing"] = True
-    await _choose_person(manager)
+    await person.open(manager)
 
 
 # --- step 4: the file (optional) -------------------------------------------------------------
@@ -201,10 +141,6 @@ async def _file_added(message: Message, widget: MessageInput, manager: DialogMan
         await message.answer(texts("analysis-caption-dropped"))
         manager.show_mode = ShowMode.SEND
     await _next(manager, CallAnalysisSG.link)
-
-
-def shortened(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def describe_file(file: dict[str, str] | None, texts: Texts) -> str:
@@ -255,7 +191,7 @@ async def _publish(query: CallbackQuery, button: Button, manager: DialogManager)
     except NotFound as error:  # the manager left the roster meanwhile: choose again
         await query.answer(texts(error.key, **error.args_), show_alert=True)
         manager.dialog_data["reviewing"] = True
-        await _choose_person(manager)
+        await person.open(manager)
         return
     except Forbidden as error:
         await query.answer(texts(error.key, **error.args_), show_alert=True)
@@ -282,11 +218,6 @@ async def _prompts(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     }
 
 
-def _edit(field: str, label: T, state: State) -> SwitchTo:
-    """«Изменить …» on the review: that step, then straight back to the review."""
-    return SwitchTo(label, id=f"edit_{field}", state=state, on_click=_mark_reviewing)
-
-
 analysis_dialog = Dialog(
     Window(
         Format("{role_prompt}"),
@@ -310,11 +241,11 @@ analysis_dialog = Dialog(
         TextInput(
             id="in_text",
             type_factory=_checked(analyses.clean_text),
-            on_success=_saved_text("text", CallAnalysisSG.file),
+            on_success=flow.saved_text("text", CallAnalysisSG.file),
             on_error=_wrong_text,
         ),
         _hint("analysis-text-only"),
-        _navigation(None, back=_back_to_person),
+        _navigation(None, back=person.back_to),
         getter=_prompts,
         state=CallAnalysisSG.text,
     ),
@@ -332,7 +263,7 @@ analysis_dialog = Dialog(
         TextInput(
             id="in_link",
             type_factory=_checked(analyses.clean_link),
-            on_success=_saved_text("link", CallAnalysisSG.review),
+            on_success=flow.saved_text("link", CallAnalysisSG.review),
             on_error=_wrong_text,
         ),
         _hint("analysis-link-text-only"),
@@ -344,19 +275,19 @@ analysis_dialog = Dialog(
     Window(
         Format("{text}"),
         Row(
-            _edit("role", T("analysis-btn-edit-role"), CallAnalysisSG.role),
-            Button(T("analysis-btn-edit-manager"), id="edit_manager", on_click=_edit_person),
+            flow.edit("role", "analysis-btn-edit-role", CallAnalysisSG.role),
+            Button(T("analysis-btn-edit-manager"), id="edit_manager", on_click=person.edit),
         ),
         Row(
-            _edit("text", T("analysis-btn-edit-text"), CallAnalysisSG.text),
-            _edit("file", T("analysis-btn-edit-file"), CallAnalysisSG.file),
+            flow.edit("text", "analysis-btn-edit-text", CallAnalysisSG.text),
+            flow.edit("file", "analysis-btn-edit-file", CallAnalysisSG.file),
         ),
-        _edit("link", T("analysis-btn-edit-link"), CallAnalysisSG.link),
+        flow.edit("link", "analysis-btn-edit-link", CallAnalysisSG.link),
         Button(T("analysis-btn-publish"), id="publish", on_click=_publish),
         Button(T("btn-cancel"), id="cancel", on_click=_cancel),
         getter=_review_data,
         state=CallAnalysisSG.review,
     ),
-    on_process_result=_person_picked,
+    on_process_result=person.picked,
 )
 router.include_router(analysis_dialog)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -20,14 +21,13 @@ from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import ChatEvent, Data, DialogManager, StartMode, Window
-from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
+from aiogram_dialog.widgets.input import MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import (
     Button,
     Group,
     ManagedCalendar,
     Row,
     Select,
-    SwitchTo,
 )
 from aiogram_dialog.widgets.text import Format
 
@@ -50,7 +50,9 @@ from bot.services.masking import mask_personal_data
 from bot.settings import Settings
 from bot.texts import Html, Texts
 from db.models import CaseCategory, CaseSource, CaseTab, Role
-from handlers.person_picker import PersonPick, PersonPickSG, Picked, Scope
+from handlers.person_picker import PersonPick, Scope
+from handlers.review_flow import PersonStep, ReviewFlow
+from handlers.review_flow import shortened as shortened  # appeals.py imports it from here
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -89,30 +91,22 @@ async def open_case_dialog(message: Message, dialog_manager: DialogManager) -> N
 
 # --- moving between steps -----------------------------------------------------------------
 
-
-async def _next(manager: DialogManager, state: State) -> None:
-    """On to `state`, or back to the review if the step was opened by «Изменить»."""
-    await manager.switch_to(CaseNewSG.review if manager.dialog_data.get("reviewing") else state)
-
-
-def _back(previous: State) -> Any:
-    async def on_click(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-        await _next(manager, previous)
-
-    return on_click
-
-
-async def _mark_reviewing(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["reviewing"] = True
+flow = ReviewFlow(CaseNewSG.review)
+# Step 1, the person: the picker on top of the tab step (the first step: no «◀ Назад»).
+person = PersonStep(
+    flow,
+    partial(
+        PersonPick, Scope.STAFF, "case-new-heading-person", "case-new-ask-manager", grouped=True
+    ),
+    before=None,
+    after=CaseNewSG.tab,
+)
+_next = flow.next
 
 
 def _navigation(previous: State | None) -> Row:
-    """«◀ Назад» to `previous` (None: to the person, picked in the picker) and «Отмена»."""
-    back = _back(previous) if previous is not None else _back_to_person
-    return Row(
-        Button(T("btn-back"), id="back", on_click=back),
-        Button(T("btn-cancel"), id="cancel", on_click=_cancel),
-    )
+    """«◀ Назад» to `previous` (None: to the person) and «Отмена»."""
+    return flow.navigation(previous, None if previous is not None else person.back_to)
 
 
 _say = say_and_stay
@@ -124,41 +118,8 @@ _wrong_text = wrong_text("case-error-text-only")
 # --- step 1: the person (the person picker, a subdialog) -----------------------------------
 
 
-async def _choose_person(manager: DialogManager, *, back: bool = True) -> None:
-    """The picker on top of the current step: «◀ Назад» there comes back to it."""
-    ask = PersonPick(
-        Scope.STAFF, "case-new-heading-person", "case-new-ask-manager", back=back, grouped=True
-    )
-    await manager.start(PersonPickSG.search, data=ask.data())
-
-
 async def _begin(start_data: Data, manager: DialogManager) -> None:
-    # The person is the first step and has nowhere to go back to.
-    await _choose_person(manager, back=False)
-
-
-async def _person_picked(start_data: Data, result: Any, manager: DialogManager) -> None:
-    picked = Picked.of(result)
-    if picked is None or picked.person_id is None:  # «◀ Назад»: the step it was opened from
-        if "manager_id" not in manager.dialog_data:  # nothing to go on with (an old button)
-            await _choose_person(manager, back=False)
-        return
-    manager.dialog_data.update(
-        manager_id=picked.person_id, manager_name=picked.name, group_name=picked.group
-    )
-    await _next(manager, CaseNewSG.tab)
-
-
-async def _back_to_person(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    if manager.dialog_data.get("reviewing"):
-        await manager.switch_to(CaseNewSG.review)
-        return
-    await _choose_person(manager)
-
-
-async def _edit_person(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["reviewing"] = True
-    await _choose_person(manager)
+    await person.open(manager)
 
 
 # --- steps 2-4: tab, category, source -------------------------------------------------------
@@ -227,16 +188,6 @@ async def _date_picked(
 # --- steps 6-7: summary and link -------------------------------------------------------------
 
 
-def _saved_text(field: str, next_state: State) -> Any:
-    async def on_success(
-        message: Message, widget: ManagedTextInput[str], manager: DialogManager, value: str
-    ) -> None:
-        manager.dialog_data[field] = value
-        await _next(manager, next_state)
-
-    return on_success
-
-
 async def _skip_link(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
     manager.dialog_data["link"] = None
     await _next(manager, CaseNewSG.attachments)
@@ -279,10 +230,6 @@ async def _clear_files(query: CallbackQuery, button: Button, manager: DialogMana
 
 async def _files_done(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
     await manager.switch_to(CaseNewSG.review)
-
-
-def shortened(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def describe_attachments(files: list[dict[str, str]], texts: Texts) -> str:
@@ -355,7 +302,7 @@ async def _publish(query: CallbackQuery, button: Button, manager: DialogManager)
     except NotFound as error:  # the person left the roster meanwhile: choose again
         await query.answer(texts(error.key, **error.args_), show_alert=True)
         manager.dialog_data["reviewing"] = True
-        await _choose_person(manager)
+        await person.open(manager)
         return
     except Forbidden as error:
         await query.answer(texts(error.key, **error.args_), show_alert=True)
@@ -391,11 +338,6 @@ async def _prompts(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
     }
 
 
-def _edit(field: str, label: T, state: State) -> SwitchTo:
-    """«Изменить …» on the review: that step, then straight back to the review."""
-    return SwitchTo(label, id=f"edit_{field}", state=state, on_click=_mark_reviewing)
-
-
 case_new_dialog = Dialog(
     _choice_window(
         "tab",
@@ -428,7 +370,7 @@ case_new_dialog = Dialog(
         TextInput(
             id="in_summary",
             type_factory=_checked(cases.clean_summary),
-            on_success=_saved_text("summary", CaseNewSG.link),
+            on_success=flow.saved_text("summary", CaseNewSG.link),
             on_error=_wrong_text,
         ),
         _hint("case-new-summary-text-only"),
@@ -441,7 +383,7 @@ case_new_dialog = Dialog(
         TextInput(
             id="in_link",
             type_factory=_checked(cases.clean_link),
-            on_success=_saved_text("link", CaseNewSG.attachments),
+            on_success=flow.saved_text("link", CaseNewSG.attachments),
             on_error=_wrong_text,
         ),
         _hint("case-new-link-text-only"),
@@ -463,20 +405,20 @@ case_new_dialog = Dialog(
     Window(
         Format("{text}"),
         Row(
-            Button(T("case-new-btn-edit-manager"), id="edit_manager", on_click=_edit_person),
-            _edit("tab", T("case-new-btn-edit-tab"), CaseNewSG.tab),
+            Button(T("case-new-btn-edit-manager"), id="edit_manager", on_click=person.edit),
+            flow.edit("tab", "case-new-btn-edit-tab", CaseNewSG.tab),
         ),
         Row(
-            _edit("category", T("case-new-btn-edit-category"), CaseNewSG.category),
-            _edit("source", T("case-new-btn-edit-source"), CaseNewSG.source),
+            flow.edit("category", "case-new-btn-edit-category", CaseNewSG.category),
+            flow.edit("source", "case-new-btn-edit-source", CaseNewSG.source),
         ),
         Row(
-            _edit("date", T("case-new-btn-edit-date"), CaseNewSG.incident_date),
-            _edit("summary", T("case-new-btn-edit-summary"), CaseNewSG.summary),
+            flow.edit("date", "case-new-btn-edit-date", CaseNewSG.incident_date),
+            flow.edit("summary", "case-new-btn-edit-summary", CaseNewSG.summary),
         ),
         Row(
-            _edit("link", T("case-new-btn-edit-link"), CaseNewSG.link),
-            _edit("attachments", T("case-new-btn-edit-attachments"), CaseNewSG.attachments),
+            flow.edit("link", "case-new-btn-edit-link", CaseNewSG.link),
+            flow.edit("attachments", "case-new-btn-edit-attachments", CaseNewSG.attachments),
         ),
         Button(T("case-new-btn-publish"), id="publish", on_click=_publish),
         Button(T("btn-cancel"), id="cancel", on_click=_cancel),
@@ -484,6 +426,6 @@ case_new_dialog = Dialog(
         state=CaseNewSG.review,
     ),
     on_start=_begin,
-    on_process_result=_person_picked,
+    on_process_result=person.picked,
 )
 router.include_router(case_new_dialog)
