@@ -64,7 +64,7 @@ async def decide(
                 )
                 await query.answer()
                 return
-            entries = await access.candidates(session, request)
+            entries = await access.candidates(session, employee, request)
             if not entries:
                 await query.answer(texts("access-no-candidates"), show_alert=True)
                 return

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.commands import commands_for
-from bot.services import notify, unreachable
+from bot.services import notify, people, unreachable
 from bot.services.errors import AlreadyDone, NotFound
 from bot.services.roles import require_role
 from bot.settings import Settings
@@ -140,9 +140,12 @@ def render_request(request: AccessRequest, texts: Texts) -> str:
     )
 
 
-async def candidates(session: AsyncSession, request: AccessRequest) -> list[Employee]:
-    """Unbound roster entries, the likeliest match for the applicant's name first."""
-    entries = list(await employees_db.unbound_active(session))
+async def candidates(
+    session: AsyncSession, actor: Employee | None, request: AccessRequest
+) -> list[Employee]:
+    """Whom CS may bind the applicant to (the roster entries no account is bound to, the
+    person picker's scope), the likeliest match for the applicant's name first."""
+    entries = await people.people_in(session, actor, people.Scope.UNBOUND)
     wanted = request.telegram_name.casefold()
 
     def likeness(employee: Employee) -> float:
