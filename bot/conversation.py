@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -26,14 +27,17 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.state import State
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_dialog import Dialog as BaseDialog
-from aiogram_dialog import DialogManager, ShowMode
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog.api.entities import OldMessage
 from aiogram_dialog.api.internal import CONTEXT_KEY, STACK_KEY, STORAGE_KEY
 from aiogram_dialog.api.protocols import CancelEventProcessing
 from aiogram_dialog.manager.message_manager import MessageManager
+from aiogram_dialog.utils import CB_SEP
 from aiogram_dialog.widgets.input import TextInput
 from aiogram_dialog.widgets.kbd import Calendar
 
@@ -99,7 +103,15 @@ class CommandLeavesDialog(BaseMiddleware):
 
 
 class Dialog(BaseDialog):
-    """aiogram-dialog's Dialog with the kit's rule for input no step widget takes."""
+    """aiogram-dialog's Dialog with the kit's rules: input no step widget takes gets a hint;
+    a button that is not one of the dialog's own (a case post's «Беру в работу», a meeting
+    invitation, a reminder's button in the same private chat) is left to its handler — the
+    open dialog used to take it, redraw itself over the pressed message and drop the press.
+    """
+
+    def __init__(self, *windows: Any, **kwargs: Any) -> None:
+        super().__init__(*windows, **kwargs)
+        self.callback_query.filter(_own_button)
 
     async def _message_handler(self, message: Message, dialog_manager: DialogManager) -> None:
         old_context = dialog_manager.current_context()
@@ -114,6 +126,11 @@ class Dialog(BaseDialog):
             dialog_manager.show_mode = ShowMode.SEND
         if self._need_refresh(processed, old_context, dialog_manager):
             await dialog_manager.show()
+
+
+def _own_button(query: CallbackQuery) -> bool:
+    """A button of a dialog's message: its data carries the dialog's intent id."""
+    return query.data is not None and CB_SEP in query.data
 
 
 def hint_key(window: Any, message: Message) -> str:
@@ -171,12 +188,48 @@ def toast_text(html_text: str) -> str:
     return plain if len(plain) <= TOAST_LIMIT else plain[: TOAST_LIMIT - 1].rstrip() + "…"
 
 
+# The message a dialog was opened from by one of its buttons (see open_beside): it is not the
+# dialog's message, so its buttons stay.
+_OPENED_FROM: ContextVar[int | None] = ContextVar("opened_from", default=None)
+
+
+async def open_beside(
+    query: CallbackQuery, manager: DialogManager, state: State, data: dict[str, Any]
+) -> None:
+    """Open a dialog from a button of a post, a notice or an invitation (not a dialog's own
+    message), in the presser's private chat: an open dialog is closed as a command would
+    close it (its buttons removed); the new one comes as a new message below; the pressed
+    message keeps its buttons (a lead's copy of a case keeps «Назначить брифинг»)."""
+    stack = manager.current_stack()
+    pressed = query.message.message_id if query.message is not None else None
+    if stack is not None and stack.last_message_id not in (None, pressed):
+        bot: Bot = manager.middleware_data["bot"]
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=query.from_user.id, message_id=stack.last_message_id, reply_markup=None
+            )
+        except TelegramAPIError as error:
+            log.debug("buttons of a closed dialog not removed: %s", error)
+        stack.last_message_id = None
+    token = _OPENED_FROM.set(pressed)
+    try:
+        await manager.start(state, data=data, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+    finally:
+        _OPENED_FROM.reset(token)
+
+
 class KitMessageManager(MessageManager):
-    """aiogram-dialog's message manager that leaves an already answered query alone."""
+    """aiogram-dialog's message manager that leaves an already answered query alone, and the
+    buttons of the message a dialog was opened from (`open_beside`)."""
 
     def __init__(self, answered: AnsweredCallbacks) -> None:
         super().__init__()
         self._answered = answered
+
+    async def remove_inline_kbd(self, bot: Bot, old_message: OldMessage | None) -> Message | None:
+        if old_message is not None and old_message.message_id == _OPENED_FROM.get():
+            return None
+        return await super().remove_inline_kbd(bot, old_message)
 
     async def answer_callback(self, bot: Bot, callback_query: CallbackQuery) -> None:
         if callback_query.id in self._answered:

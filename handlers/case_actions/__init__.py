@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery
-from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog import DialogManager, StartMode
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CaseButton
+from bot.conversation import open_beside
 from bot.filters import RoleFilter
 from bot.services import cases
 from bot.services.case_lookup import MAX_ID
@@ -66,10 +67,8 @@ async def case_button(
     data = {"case_id": case_id, "act": act.value}
     private = query.message is not None and query.message.chat.id == query.from_user.id
     if private:
-        # A new message: the case post the button is on must stay as it is.
-        await dialog_manager.start(
-            INPUT_STATES[act], data=data, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND
-        )
+        # A new message below: the lead's copy the button is on keeps its buttons.
+        await open_beside(query, dialog_manager, INPUT_STATES[act], data)
         await query.answer()
         return
     # Pressed in the group: the form opens in the user's private chat with the bot.

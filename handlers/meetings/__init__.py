@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery
-from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import MeetingButton
+from bot.conversation import open_beside
 from bot.services import meetings
 from bot.services.errors import ServiceError
 from bot.texts import Texts
@@ -45,13 +46,7 @@ async def meeting_button(
         return
     # Opened beside the invitation, not on it: the invitation keeps its button (to move the
     # meeting later, and the reminders carry the same one).
-    background = dialog_manager.bg(user_id=query.from_user.id, chat_id=query.from_user.id)
-    await background.start(
-        MeetingSG.day,
-        data={"invite_id": invite.id},
-        mode=StartMode.RESET_STACK,
-        show_mode=ShowMode.SEND,
-    )
+    await open_beside(query, dialog_manager, MeetingSG.day, {"invite_id": invite.id})
     await query.answer()
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog import DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.input import ManagedTextInput, TextInput
 from aiogram_dialog.widgets.kbd import Cancel
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import RequestAct, RequestButton
+from bot.conversation import Dialog
 from bot.dialog_widgets import T, hint, say_and_stay
 from bot.services import requests
 from bot.services.errors import Invalid, ServiceError
