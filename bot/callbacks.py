@@ -143,3 +143,17 @@ class AppealButton(CallbackData, prefix="ap"):
 
     decision: Decision
     appeal_id: DbId
+
+
+class Shortcut(StrEnum):
+    """A dialog a group notice opens in the presser's private chat."""
+
+    ANALYSIS = "an"
+    IMPORT = "im"
+
+
+class OpenDialog(CallbackData, prefix="od"):
+    """A button of a group notice that resolves it: «Опубликовать разбор» of «no call analysis
+    this month», «Загрузить итоги» of «no results for the digest» (CS only, checked)."""
+
+    what: Shortcut

@@ -13,11 +13,13 @@ from bot.callbacks import (
     AccessStep,
     CaseAct,
     CaseButton,
+    OpenDialog,
     QueueKind,
     QueueOpen,
     QueuePage,
     QueueScope,
     ResultsPage,
+    Shortcut,
 )
 from bot.texts import Html, Texts
 from db.models import Employee, LinkItem
@@ -90,6 +92,12 @@ def _results_button(key: str, month: int, page: int, texts: Texts) -> InlineKeyb
 
 
 # --- the private chat ----------------------------------------------------------------------
+
+
+def shortcut(what: Shortcut, label: str) -> InlineKeyboardMarkup:
+    """A group notice's button that opens the dialog resolving it in the presser's chat."""
+    button = InlineKeyboardButton(text=label, callback_data=OpenDialog(what=what).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 def private_chat(bot_username: str, texts: Texts) -> InlineKeyboardMarkup | None:

@@ -23,6 +23,7 @@ from handlers import (
     queue,
     requests,
     results,
+    shortcuts,
     standards,
     start,
 )
@@ -50,5 +51,6 @@ def get_routers() -> list[Router]:
         meetings.router,
         results.router,
         export.router,
+        shortcuts.router,
         fallback.router,
     ]

@@ -254,6 +254,9 @@ async def test_reminder_is_recorded_once_and_delivered_by_the_sweep(
     assert notice.chat_id == CS_CHAT_ID
     assert "03.2026" in notice.payload["text"]
     assert "/analysis" in notice.payload["text"]
+    # It carries the button that resolves it: the /analysis dialog in the presser's chat.
+    (button,) = notice.payload["reply_markup"]["inline_keyboard"][0]
+    assert button == {"text": "Опубликовать разбор", "callback_data": "od:an"}
     # A new month has a reminder of its own.
     assert await analyses.remind_if_quiet(sessions, settings, texts, now=local(2026, 4, 20, 10, 0))
 

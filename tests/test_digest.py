@@ -588,6 +588,7 @@ async def test_without_results_cs_is_told_once_that_the_digest_waits(
     assert "Итогов за ноябрь 2026 ещё нет" in notice.payload["text"]
     assert "/import" in notice.payload["text"]
     assert "/digest" in notice.payload["text"]
+    assert notice.payload["keyboard"]["inline_keyboard"][0][0]["callback_data"] == "od:im"
     assert notice.due_at == run.astimezone(UTC)
 
 

@@ -20,6 +20,8 @@ from datetime import UTC, datetime, time
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import keyboards
+from bot.callbacks import Shortcut
 from bot.services import notify, reminders
 from bot.services.errors import Invalid, NotFound
 from bot.services.masking import mask_personal_data
@@ -280,6 +282,7 @@ async def remind_if_quiet(
             text=texts("analysis-reminder", month=f"{local_now:%m.%Y}"),
             due_at=local_now.astimezone(UTC),
             subject=subject,
+            keyboard=keyboards.shortcut(Shortcut.ANALYSIS, texts("analysis-btn-open")),
         )
     return True
 

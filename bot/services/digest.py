@@ -31,6 +31,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import keyboards
+from bot.callbacks import Shortcut
 from bot.services import digest_chart, meetings, months, notify, reminders
 from bot.services.errors import AlreadyDone, NotFound
 from bot.services.longtext import (  # the one long-message rule
@@ -536,6 +538,7 @@ async def _tell_missing(
             due_at=local_now.astimezone(UTC),
             subject=subject,
             thread_id=settings.cs_digest_thread_id or None,
+            keyboard=keyboards.shortcut(Shortcut.IMPORT, texts("digest-btn-import")),
         )
     log.info("digest of %s waits for its results: CS told", month)
     return "missing"

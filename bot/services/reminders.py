@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import notify
@@ -59,15 +60,14 @@ def schedule_notice(
     due_at: datetime,
     subject: str = "",
     thread_id: int | None = None,
+    keyboard: InlineKeyboardMarkup | None = None,
 ) -> Reminder:
-    """A plain reminder: `text` (safe HTML) to `chat_id` at `due_at`."""
-    return schedule(
-        session,
-        kind=NOTICE,
-        due_at=due_at,
-        subject=subject,
-        payload={"chat_id": chat_id, "text": text, "thread_id": thread_id},
-    )
+    """A plain reminder: `text` (safe HTML) to `chat_id` at `due_at`, with the buttons that
+    resolve it, if any."""
+    payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "thread_id": thread_id}
+    if keyboard is not None:
+        payload["keyboard"] = keyboard.model_dump(mode="json", exclude_none=True)
+    return schedule(session, kind=NOTICE, due_at=due_at, subject=subject, payload=payload)
 
 
 async def cancel(session: AsyncSession, subject: str, kinds: set[str] | None = None) -> int:
@@ -76,10 +76,12 @@ async def cancel(session: AsyncSession, subject: str, kinds: set[str] | None = N
 
 async def _render_notice(session: AsyncSession, reminder: Reminder) -> None:
     payload = reminder.payload
+    keyboard = payload.get("keyboard")
     notify.send_message(
         session,
         int(payload["chat_id"]),
         str(payload["text"]),
+        keyboard=InlineKeyboardMarkup.model_validate(keyboard) if keyboard else None,
         thread_id=payload.get("thread_id"),
         subject=reminder.subject,
     )

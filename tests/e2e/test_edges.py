@@ -4,17 +4,22 @@ message before /start, a dismissed employee, a letter sent to /import."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import keyboards
+from bot.callbacks import Shortcut
+from bot.services import reminders
+from bot.texts import Texts
 from db.engine import write_transaction
 from db.models import Employee
 from emulator import BotAPIEmulator
-from tests.conftest import CS_CHAT_ID
+from tests.conftest import CS_CHAT_ID, make_settings
 from tests.e2e.conftest import CS_ID, LEAD_ID, MANAGER_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import THINK, say, url_buttons
+from tests.e2e.steps import MOSCOW, THINK, press, say, url_buttons
 
 
 async def test_the_group_gets_its_own_help_and_a_way_to_the_private_chat(
@@ -71,3 +76,35 @@ async def test_a_letter_sent_to_import_is_called_not_a_table(emu: BotAPIEmulator
     final = reply.versions[-1] if reply.versions else reply.text
     assert "не XLSX и не CSV" in final
     assert "нет столбцов" not in final
+
+
+async def test_the_monthly_analysis_notice_opens_the_dialog_it_asks_for(
+    emu: BotAPIEmulator,
+    bot: BotProcess,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+):
+    settings = make_settings(database_url)
+    texts = Texts("ru", tz=MOSCOW)
+    mark = emu.mark()
+    async with sessions() as session, write_transaction(session):
+        reminders.schedule_notice(
+            session,
+            chat_id=CS_CHAT_ID,
+            text=texts("analysis-reminder", month="12.2026"),
+            due_at=datetime.now(UTC),
+            subject="analysis-month:2026-12",
+            keyboard=keyboards.shortcut(Shortcut.ANALYSIS, texts("analysis-btn-open")),
+        )
+    assert settings.cs_chat_id == CS_CHAT_ID
+    notice = await emu.wait_for_message(CS_CHAT_ID, contains="разбора звонка", after=mark)
+    assert notice.buttons == [["Опубликовать разбор"]]
+    # A lead in the group may not: told so, nothing opens for him.
+    refused = await press(emu, LEAD_ID, notice, "Опубликовать разбор")
+    assert refused.show_alert
+    # CS: the /analysis dialog opens in his private chat.
+    mark = emu.mark()
+    opened = await press(emu, CS_ID, notice, "Опубликовать разбор")
+    assert opened.text == "Продолжите в личном чате с ботом."
+    first = await emu.wait_for_message(CS_ID, contains="Разбор звонка", after=mark)
+    assert "Чей звонок разбираем" in first.text

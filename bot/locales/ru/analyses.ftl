@@ -66,3 +66,4 @@ analysis-error-manager = Этого сотрудника больше нет в 
 
 analysis-reminder =
     📞 В этом месяце ({ $month }) ещё не было разбора звонка. Команда /analysis — опубликовать разбор.
+analysis-btn-open = Опубликовать разбор

@@ -100,3 +100,5 @@ kit-hint-text-expected = Здесь нужен текст сообщением, 
 calendar-day-past = Этот день уже прошёл.
 calendar-day-future = Этот день ещё не наступил.
 calendar-day-unavailable = Этот день выбрать нельзя.
+shortcut-opened = Продолжите в личном чате с ботом.
+shortcut-no-private = Сначала откройте личный чат с ботом и нажмите «Старт», затем нажмите кнопку ещё раз.
