@@ -11,13 +11,18 @@ from bot.callbacks import (
     AccessAsk,
     AccessDecision,
     AccessStep,
+    AppealButton,
     CaseAct,
     CaseButton,
+    Decision,
+    MeetingButton,
     OpenDialog,
     QueueKind,
     QueueOpen,
     QueuePage,
     QueueScope,
+    RequestAct,
+    RequestButton,
     ResultsPage,
     Shortcut,
 )
@@ -51,6 +56,62 @@ def deep_link(label: str, bot_username: str, payload: str) -> InlineKeyboardMark
     """One URL button that opens the bot's private chat with `/start payload`."""
     url = f"https://t.me/{bot_username}?start={payload}"
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label, url=url)]])
+
+
+# --- appeals, requests, meetings ---------------------------------------------------------
+
+APPEAL_BUTTON_KEYS: dict[Decision, str] = {
+    Decision.ACCEPT: "appeal-btn-accept",
+    Decision.PARTIAL: "appeal-btn-partial",
+    Decision.REJECT: "appeal-btn-reject",
+}
+REQUEST_BUTTON_KEYS: dict[RequestAct, str] = {
+    RequestAct.TAKE: "request-btn-take",
+    RequestAct.DONE: "request-btn-done",
+    RequestAct.REJECT: "request-btn-reject",
+}
+
+
+def appeal_decisions(appeal_id: int, texts: Texts) -> InlineKeyboardMarkup:
+    """«Принять» / «Частично» / «Отклонить» of an appeal's CS post."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts(APPEAL_BUTTON_KEYS[decision]),
+                    callback_data=AppealButton(decision=decision, appeal_id=appeal_id).pack(),
+                )
+                for decision in Decision
+            ]
+        ]
+    )
+
+
+def request_acts(
+    request_id: int, acts: Sequence[RequestAct], texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """The processing buttons of a request's CS post, in one row."""
+    if not acts:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts(REQUEST_BUTTON_KEYS[act]),
+                    callback_data=RequestButton(act=act, request_id=request_id).pack(),
+                )
+                for act in acts
+            ]
+        ]
+    )
+
+
+def meeting_book(invite_id: int, texts: Texts) -> InlineKeyboardMarkup:
+    """«Записаться на встречу» of a flagged lead's invitation."""
+    button = InlineKeyboardButton(
+        text=texts("meeting-book-button"), callback_data=MeetingButton(invite_id=invite_id).pack()
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 # --- /results ---------------------------------------------------------------------------

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import AppealButton, Decision
+from bot import keyboards
+from bot.callbacks import Decision
 from bot.services import case_posts, cases, mail, notify, reminders
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.services.masking import mask_personal_data
@@ -74,11 +75,6 @@ STATE_KEYS: dict[AppealState, str] = {
     AppealState.ACCEPTED: "appeal-state-accepted",
     AppealState.PARTIAL: "appeal-state-partial",
     AppealState.REJECTED: "appeal-state-rejected",
-}
-BUTTON_KEYS: dict[Decision, str] = {
-    Decision.ACCEPT: "appeal-btn-accept",
-    Decision.PARTIAL: "appeal-btn-partial",
-    Decision.REJECT: "appeal-btn-reject",
 }
 
 
@@ -524,17 +520,7 @@ async def _tell_decision(
 
 
 def decision_keyboard(appeal: Appeal, texts: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=texts(BUTTON_KEYS[decision]),
-                    callback_data=AppealButton(decision=decision, appeal_id=appeal.id).pack(),
-                )
-                for decision in Decision
-            ]
-        ]
-    )
+    return keyboards.appeal_decisions(appeal.id, texts)
 
 
 def _shortened(text: str, limit: int) -> str:

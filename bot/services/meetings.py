@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import MeetingButton
+from bot import keyboards
 from bot.services import months, notify, reminders
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.settings import Settings
@@ -162,16 +162,7 @@ def invitation_text(texts: Texts, invite: MeetingInvite) -> str:
 
 
 def book_keyboard(texts: Texts, invite_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=texts("meeting-book-button"),
-                    callback_data=MeetingButton(invite_id=invite_id).pack(),
-                )
-            ]
-        ]
-    )
+    return keyboards.meeting_book(invite_id, texts)
 
 
 # --- the rules of a booking -----------------------------------------------------------------

@@ -19,10 +19,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import RequestAct, RequestButton
+from bot import keyboards
+from bot.callbacks import RequestAct
 from bot.services import mail, notify, reminders, transitions
 from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.services.roles import require_role
@@ -111,11 +112,6 @@ CHANGE_KEYS: dict[StaffingChange, str] = {
 ITEM_KEYS: dict[BadgeItem, str] = {
     BadgeItem.AUDIO: "request-badge-audio",
     BadgeItem.COVER: "request-badge-cover",
-}
-BUTTON_KEYS: dict[RequestAct, str] = {
-    RequestAct.TAKE: "request-btn-take",
-    RequestAct.DONE: "request-btn-done",
-    RequestAct.REJECT: "request-btn-reject",
 }
 APPEAL_STATE_KEYS: dict[AppealState, str] = {
     AppealState.NEW: "my-appeal-state-new",
@@ -747,19 +743,7 @@ def keyboard(request: ServiceRequest, texts: Texts) -> InlineKeyboardMarkup | No
         RequestState.NEW: (RequestAct.TAKE, RequestAct.REJECT),
         RequestState.IN_WORK: (RequestAct.DONE, RequestAct.REJECT),
     }.get(request.state, ())
-    if not acts:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=texts(BUTTON_KEYS[act]),
-                    callback_data=RequestButton(act=act, request_id=request.id).pack(),
-                )
-                for act in acts
-            ]
-        ]
-    )
+    return keyboards.request_acts(request.id, acts, texts)
 
 
 def _subject(request: ServiceRequest) -> str:
