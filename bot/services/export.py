@@ -334,7 +334,7 @@ async def build(
                 row.case_id,
                 local(row.at),
                 row.actor or texts("export-bot"),
-                actions.get(row.action, row.action),
+                actions.get(row.action) or texts("export-action-other"),
                 state(row.from_state),
                 state(row.to_state),
                 row.comment,

@@ -68,7 +68,7 @@ access-no-candidates = В списке нет свободных записей.
 access-request-post =
     🔑 <b>Запрос доступа №{ $id }</b>
     Имя в Telegram: { $name }
-    Username: { $username }
+    Имя пользователя: { $username }
     ID: <code>{ $telegram_id }</code>
 access-pick-prompt = Выберите сотрудника из списка (сначала — похожие по имени):
 access-approved-post = ✅ Доступ открыт: { $name } ({ $role }). Решение: { $actor }, { $date }.

@@ -93,3 +93,4 @@ export-action-submit-analysis = разбор отправлен
 export-action-confirm = разбор подтверждён
 export-action-return = разбор возвращён
 export-action-withdraw = кейс отозван
+export-action-other = запись
