@@ -17,7 +17,7 @@ from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID, make_settings
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import MOSCOW, say, step
+from tests.e2e.steps import MOSCOW, day_label, say, step, today
 from tests.e2e.world import employee, register_case
 
 
@@ -157,3 +157,26 @@ async def test_an_appeal_and_a_request_at_their_longest_fit_every_view(
     assert longtext.units(notice.text) <= longtext.TEXT_LIMIT
     assert "Traceback" not in bot.log
     assert " ERROR " not in bot.log
+
+
+async def test_the_case_dialog_at_its_longest_fits_its_review_and_the_posts(
+    emu: BotAPIEmulator, bot: BotProcess
+):
+    await say(emu, CS_ID, "/case", contains="Кого касается ошибка")
+    picked = await say(emu, CS_ID, "козл", contains="найдено: 1")
+    tab = await step(emu, CS_ID, picked, "Мария Козлова — Группа Юг", "Выберите вкладку")
+    await step(emu, CS_ID, tab, "Кейсы", "категорию")
+    await step(emu, CS_ID, tab, "Ошибка в коммуникации", "источник")
+    calendar = await step(emu, CS_ID, tab, "онлайн-встреча", "Выберите дату")
+    await step(emu, CS_ID, calendar, day_label(today()), "Опишите ошибку")
+    summary = longest(cases.MAX_SUMMARY)
+    await say(emu, CS_ID, summary, contains="ссылку на запись")
+    files = await say(emu, CS_ID, "https://example.com/rec?" + "a" * 276, contains="Добавлено: нет")
+    review = await step(emu, CS_ID, files, "Готово", "Проверьте кейс")
+    assert longtext.units(review.content) <= longtext.TEXT_LIMIT
+    mark = emu.mark()
+    await step(emu, CS_ID, review, "Опубликовать", "опубликован")
+    for chat in (CS_CHAT_ID, LEAD_ID, OTHER_MANAGER_ID):
+        shown = await emu.wait_for_message(chat, contains="Ошибка <b>&</b> клиент", after=mark)
+        assert longtext.units(shown.text) <= longtext.TEXT_LIMIT
+    assert "Traceback" not in bot.log
