@@ -7,7 +7,6 @@ from datetime import date, time
 from typing import Any
 
 from aiogram import Bot
-from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import ChatEvent, DialogManager, ShowMode
 from aiogram_dialog.widgets.input import ManagedTextInput
@@ -18,6 +17,7 @@ from bot.dialog_widgets import employee_of, session_of, settings_of, texts_of
 from bot.services import cases
 from bot.services.errors import Invalid, ServiceError
 from handlers.case_actions.states import AnalysisSG, BriefingSG
+from handlers.review_flow import ReviewFlow
 
 
 async def bot_username(bot: Bot | None) -> str:
@@ -135,17 +135,9 @@ async def comment_given(
 # --- the process analysis -----------------------------------------------------------------
 
 
-def analysis_field(field: str, next_state: State) -> Any:
-    """A text step of the analysis: kept, then the next step (the review while reviewing)."""
-
-    async def on_success(
-        message: Message, widget: ManagedTextInput[str], manager: DialogManager, text: str
-    ) -> None:
-        manager.dialog_data[field] = text
-        target = AnalysisSG.review if manager.dialog_data.get("reviewing") else next_state
-        await manager.switch_to(target)
-
-    return on_success
+# The way through the analysis: each step on to the next, or back to the review when
+# «Изменить …» opened it.
+analysis_flow = ReviewFlow(AnalysisSG.review)
 
 
 async def due_picked(
@@ -159,10 +151,6 @@ async def due_picked(
         return
     manager.dialog_data["due"] = picked.isoformat()
     await manager.switch_to(AnalysisSG.review)
-
-
-async def reviewing(query: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data["reviewing"] = True
 
 
 async def send_analysis(query: CallbackQuery, button: Button, manager: DialogManager) -> None:

@@ -16,6 +16,7 @@ from bot.dialog_widgets import RuCalendar, T, checked, hint, wrong_text
 from handlers.case_actions import getters
 from handlers.case_actions import handlers as on
 from handlers.case_actions.states import AnalysisSG, BriefingSG, CommentSG
+from handlers.review_flow import mark_reviewing
 
 PROMPT = Format("{prompt}")
 CANCEL = Cancel(T("btn-cancel"))
@@ -78,7 +79,7 @@ comment_dialog = Dialog(
 def analysis_text(field: str, next_state: State, state: State, getter: Any) -> Window:
     return Window(
         PROMPT,
-        text_input(f"an_{field}", 2, on.analysis_field(field, next_state)),
+        text_input(f"an_{field}", 2, on.analysis_flow.saved_text(field, next_state)),
         hint(TEXT_ONLY),
         CANCEL,
         getter=getter,
@@ -88,7 +89,7 @@ def analysis_text(field: str, next_state: State, state: State, getter: Any) -> W
 
 def edit(label: str, widget_id: str, state: State) -> SwitchTo:
     """«Изменить …» on the review: that step, then back to the review."""
-    return SwitchTo(T(label), id=widget_id, state=state, on_click=on.reviewing)
+    return SwitchTo(T(label), id=widget_id, state=state, on_click=mark_reviewing)
 
 
 analysis_dialog = Dialog(
