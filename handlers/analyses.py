@@ -35,13 +35,13 @@ from bot.dialog_widgets import (
 )
 from bot.filters import RoleFilter
 from bot.services import analyses
-from bot.services.errors import Forbidden, NotFound, ServiceError
+from bot.services.errors import Forbidden, ServiceError
 from bot.services.masking import mask_personal_data
 from bot.settings import Settings
 from bot.texts import Html, Texts
 from db.models import CallRole, Employee, Role
 from handlers.person_picker import PersonPick, Scope
-from handlers.review_flow import REVIEWING, PersonStep, ReviewFlow, shortened
+from handlers.review_flow import REVIEWING, PersonStep, ReviewFlow, attachment_of, shortened
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -118,21 +118,8 @@ async def _pick_role(query: CallbackQuery, widget: Any, manager: DialogManager, 
 # --- step 4: the file (optional) -------------------------------------------------------------
 
 
-def file_of(message: Message) -> dict[str, str] | None:
-    """The audio, voice or document of a message, as the draft keeps it."""
-    if message.audio:
-        name = message.audio.file_name or message.audio.title or ""
-        return {"kind": "audio", "file_id": message.audio.file_id, "file_name": name}
-    if message.voice:
-        return {"kind": "voice", "file_id": message.voice.file_id, "file_name": ""}
-    if message.document:
-        name = message.document.file_name or ""
-        return {"kind": "document", "file_id": message.document.file_id, "file_name": name}
-    return None
-
-
 async def _file_added(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    file = file_of(message)
+    file = attachment_of(message)
     if file is None:  # the content types of the input make this unreachable
         return
     manager.dialog_data["file"] = file
@@ -188,17 +175,8 @@ async def _publish(query: CallbackQuery, button: Button, manager: DialogManager)
         analysis = await analyses.post(
             session, employee, analysis_draft(manager.dialog_data), settings=settings, texts=texts
         )
-    except NotFound as error:  # the manager left the roster meanwhile: choose again
-        await query.answer(texts(error.key, **error.args_), show_alert=True)
-        manager.dialog_data["reviewing"] = True
-        await person.open(manager)
-        return
-    except Forbidden as error:
-        await query.answer(texts(error.key, **error.args_), show_alert=True)
-        await _close(query, manager, texts("cancelled"))
-        return
-    except ServiceError as error:
-        await query.answer(texts(error.key, **error.args_), show_alert=True)
+    except ServiceError as error:  # e.g. the manager left the roster meanwhile
+        await person.refused(query, manager, error)
         return
     await _close(query, manager, texts("analysis-published", id=analysis.id))
 

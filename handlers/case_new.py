@@ -45,14 +45,17 @@ from bot.dialog_widgets import (
 )
 from bot.filters import RoleFilter
 from bot.services import cases
-from bot.services.errors import Forbidden, Invalid, NotFound, ServiceError
+from bot.services.errors import Invalid, ServiceError
 from bot.services.masking import mask_personal_data
 from bot.settings import Settings
 from bot.texts import Html, Texts
 from db.models import CaseCategory, CaseSource, CaseTab, Role
 from handlers.person_picker import PersonPick, Scope
 from handlers.review_flow import PersonStep, ReviewFlow
-from handlers.review_flow import shortened as shortened  # appeals.py imports it from here
+
+# appeals.py imports these from here
+from handlers.review_flow import attachment_of as attachment_of
+from handlers.review_flow import shortened as shortened
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -196,21 +199,6 @@ async def _skip_link(query: CallbackQuery, button: Button, manager: DialogManage
 # --- step 8: attachments ------------------------------------------------------------------
 
 
-def attachment_of(message: Message) -> dict[str, str] | None:
-    """The file of a photo/document/audio/voice message, as the draft keeps it."""
-    if message.photo:
-        return {"kind": "photo", "file_id": message.photo[-1].file_id, "file_name": ""}
-    if message.document:
-        name = message.document.file_name or ""
-        return {"kind": "document", "file_id": message.document.file_id, "file_name": name}
-    if message.audio:
-        name = message.audio.file_name or message.audio.title or ""
-        return {"kind": "audio", "file_id": message.audio.file_id, "file_name": name}
-    if message.voice:
-        return {"kind": "voice", "file_id": message.voice.file_id, "file_name": ""}
-    return None
-
-
 async def _file_added(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     attachment = attachment_of(message)
     if attachment is None:  # the content types of the input make this unreachable
@@ -299,17 +287,8 @@ async def _publish(query: CallbackQuery, button: Button, manager: DialogManager)
             texts=texts,
             bot_username=me.username or "",
         )
-    except NotFound as error:  # the person left the roster meanwhile: choose again
-        await query.answer(texts(error.key, **error.args_), show_alert=True)
-        manager.dialog_data["reviewing"] = True
-        await person.open(manager)
-        return
-    except Forbidden as error:
-        await query.answer(texts(error.key, **error.args_), show_alert=True)
-        await _close(query, manager, texts("cancelled"))
-        return
-    except ServiceError as error:  # e.g. the person has no group now: the review stays
-        await query.answer(texts(error.key, **error.args_), show_alert=True)
+    except ServiceError as error:  # e.g. the person left the roster or has no group now
+        await person.refused(query, manager, error)
         return
     await _close(query, manager, texts("case-new-published", id=case.id))
 

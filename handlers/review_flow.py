@@ -3,7 +3,8 @@ on to the next, or straight back to the review when «Изменить …» ope
 to the step before; a step that picks a person is the person picker on top of the dialog.
 
 One `ReviewFlow` per dialog holds its review state; the dialog's steps use its buttons and
-callbacks instead of each dialog writing its own.
+callbacks instead of each dialog writing its own. The drafts of these dialogs keep a sent file
+as `attachment_of` says, and their reviews cut long names with `shortened`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from aiogram_dialog import Data, DialogManager
 from aiogram_dialog.widgets.input import ManagedTextInput
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 
-from bot.dialog_widgets import T, cancel_dialog
+from bot.dialog_widgets import T, cancel_dialog, close_dialog
+from bot.services.errors import Forbidden, NotFound, ServiceError
+from bot.texts import Texts
 from handlers.person_picker import PersonPick, PersonPickSG, Picked
 
 REVIEWING = "reviewing"  # dialog_data: the step was opened by «Изменить …» on the review
@@ -63,6 +66,22 @@ class ReviewFlow:
     def edit(self, field: str, label: str, state: State) -> SwitchTo:
         """«Изменить …» on the review: that step, then straight back to the review."""
         return SwitchTo(T(label), id=f"edit_{field}", state=state, on_click=mark_reviewing)
+
+
+def attachment_of(message: Message) -> dict[str, str] | None:
+    """The file of a photo/document/audio/voice message, as a draft keeps it (each dialog's
+    input takes only the kinds it allows)."""
+    if message.photo:
+        return {"kind": "photo", "file_id": message.photo[-1].file_id, "file_name": ""}
+    if message.document:
+        name = message.document.file_name or ""
+        return {"kind": "document", "file_id": message.document.file_id, "file_name": name}
+    if message.audio:
+        name = message.audio.file_name or message.audio.title or ""
+        return {"kind": "audio", "file_id": message.audio.file_id, "file_name": name}
+    if message.voice:
+        return {"kind": "voice", "file_id": message.voice.file_id, "file_name": ""}
+    return None
 
 
 def shortened(text: str, limit: int) -> str:
@@ -122,3 +141,17 @@ class PersonStep:
         """«Изменить …» on the review: the picker on top of the review."""
         manager.dialog_data[REVIEWING] = True
         await self.open(manager)
+
+    async def refused(
+        self, query: CallbackQuery, manager: DialogManager, error: ServiceError
+    ) -> None:
+        """The service refused to publish the review: the person left the roster meanwhile
+        (choose again), the user may not publish any more (closed), or anything else (the
+        review stays); the reason as an alert."""
+        texts: Texts = manager.middleware_data["texts"]
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        if isinstance(error, NotFound):
+            manager.dialog_data[REVIEWING] = True
+            await self.open(manager)
+        elif isinstance(error, Forbidden):
+            await close_dialog(query, manager, texts("cancelled"))

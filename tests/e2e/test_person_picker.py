@@ -152,3 +152,36 @@ async def test_a_file_at_the_search_step_gets_a_hint_and_cancel_ends_the_flow(
     # Nothing is open any more: a name is not searched.
     reply = await say(emu, CS_ID, "козл")
     assert "найдено" not in reply.text
+
+
+async def test_a_person_dismissed_before_publishing_is_picked_again_from_the_review(
+    emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    dialog = await say(emu, CS_ID, "/analysis", "Чей звонок")
+    await step(emu, CS_ID, dialog, "фронт", "часть имени или фамилии менеджера")
+    found = await say(emu, CS_ID, "козл", "найдено: 1")
+    await step(emu, CS_ID, found, "Мария Козлова — Группа Юг", "Напишите разбор")
+    file_step = await say(emu, CS_ID, "Хороший звонок", "Пришлите запись звонка")
+    await step(emu, CS_ID, file_step, "Пропустить", "Пришлите ссылку")
+    review = await step(emu, CS_ID, file_step, "Пропустить", "Проверьте разбор")
+    async with sessions() as session:
+        maria = await session.get(Employee, await employee_id(sessions, "Мария Козлова"))
+        assert maria is not None
+        maria.active = False
+        await session.commit()
+
+    # «Опубликовать»: refused with the reason, and the picker opens on top of the review.
+    await step(emu, CS_ID, review, "✅ Опубликовать", "Сейчас: Мария Козлова")
+    picker = emu.state.get_message(CS_ID, review.message_id)
+    assert picker is not None
+    assert "◀ Назад" in labels(picker.buttons)
+    # The dismissed person is found no more, nor kept by «Дальше ▶».
+    await wrong(emu, CS_ID, "козл", "Никого не нашлось", "часть имени или фамилии")
+    answer = await emu.wait_callback_answer(
+        await emu.press(CS_ID, emu.bot_messages(CS_ID)[-1], "Дальше ▶")
+    )
+    assert "не найден" in (answer.text or "")
+    review = await step(emu, CS_ID, emu.bot_messages(CS_ID)[-1], "Пропустить", "Проверьте разбор")
+    assert "Мария Козлова" not in review.text
+    await step(emu, CS_ID, review, "✅ Опубликовать", "Разбор #1 опубликован")
+    assert "ERROR" not in bot.log
