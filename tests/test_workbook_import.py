@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.texts import Texts
 from db.models import Case, CaseCategory, CaseSource, CaseTab, OutboxMessage
 from tests.conftest import CS_CHAT_ID, person
+from tests.fixtures.files import workbook
 
 CS, LEAD, MANAGER, OTHER = 1001, 2001, 3001, 3002
 ROSTER = """full_name,role,group,position,telegram_id,username
@@ -35,20 +36,6 @@ HEADER = ["Дата", "Менеджер", "Категория", "Источни�
 async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         await roster.import_roster(session, ROSTER.encode(), "roster.csv")
-
-
-def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
-    book = Workbook()
-    first = book.active
-    assert first is not None
-    book.remove(first)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 GOOD = {

@@ -1,5 +1,6 @@
 """The steps every end-to-end test takes, in one place: a person says something, presses a
-button, waits for the bot; the small builders the tests share (a PNG, a calendar day).
+button, picks a day, sends a file, waits for the bot; the small builders the tests share
+(a PNG, a calendar day).
 
 Test modules import from here, never from one another.
 """
@@ -9,31 +10,37 @@ from __future__ import annotations
 import asyncio
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import cases
-from bot.texts import Texts
-from db.models import Case, CaseCategory, CaseSource, CaseTab, Employee, FsmRecord
+from db.models import FsmRecord, OutboxMessage
 from emulator import BotAPIEmulator, StoredMessage
 from emulator.control import CallbackAnswer, Mark
-from tests.conftest import make_settings
-from tests.e2e.conftest import CS_ID, OTHER_MANAGER_ID
+from tests.conftest import CS_CHAT_ID
+from tests.e2e.conftest import CS_ID
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 DAY = 86400  # the calendar's callback data counts seconds since 1970-01-01
 # A person reads each step before answering. Without a pause the test answers faster than
 # Telegram's 30 calls a second, and the bot's replies would be refused with 429.
 THINK = 0.12
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def today() -> date:
     return datetime.now(MOSCOW).date()
+
+
+def next_working_day(start: date) -> date:
+    """The first day after `start` that is not a Saturday or a Sunday."""
+    day = start + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 def png(width: int = 2, height: int = 2) -> bytes:
@@ -65,6 +72,22 @@ async def press(
     await asyncio.sleep(THINK)
     query = await emu.press(user_id, message, button)
     return await emu.wait_callback_answer(query)
+
+
+async def open_below(
+    emu: BotAPIEmulator,
+    user_id: int,
+    message: StoredMessage,
+    button: str,
+    contains: str | None = None,
+) -> StoredMessage:
+    """Press a button that opens something below it (a dialog, a calendar): the bot's next
+    message to the person (containing `contains`)."""
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    query = await emu.press(user_id, message, button)
+    await emu.wait_callback_answer(query)
+    return await emu.wait_for_message(user_id, contains=contains, after=mark)
 
 
 async def alert(emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str) -> str:
@@ -109,6 +132,27 @@ async def wrong(
         await emu.send_text(user_id, text)
     await emu.wait_for_message(user_id, contains=error, after=mark)
     return await emu.wait_for_message(user_id, contains=prompt, after=mark)
+
+
+async def send_file(
+    emu: BotAPIEmulator, name: str, data: bytes, contains: str, caption: str | None = None
+) -> str:
+    """CS sends a document; the text of the bot's answer once it contains `contains`."""
+    await asyncio.sleep(THINK)
+    mark = emu.mark()
+    await emu.send_document(CS_ID, name, data, caption=caption)
+    reply = await emu.wait_for_message(CS_ID, contains=contains, after=mark, timeout=15)
+    return next(version for version in reply.versions if contains in version)
+
+
+async def request_access(emu: BotAPIEmulator, user_id: int) -> StoredMessage:
+    """An unknown person asks for access from /start; the CS group's post about it."""
+    greeting = await say(emu, user_id, "/start", contains="Запросить доступ")
+    mark = emu.mark()
+    answer = await press(emu, user_id, greeting, "Запросить доступ")
+    assert answer is not None
+    await emu.wait_for_edit(user_id, greeting.message_id, contains="Запрос доступа отправлен")
+    return await emu.wait_for_message(CS_CHAT_ID, contains="Запрос доступа", after=mark)
 
 
 def callback_data(message: StoredMessage, text: str) -> str:
@@ -165,6 +209,37 @@ async def pick_day_ahead(
     return await pick_date(emu, user_id, calendar, day)
 
 
+async def pick_any_day(
+    emu: BotAPIEmulator, user_id: int, calendar: StoredMessage, day: date
+) -> CallbackAnswer:
+    """Send the calendar's callback for `day` as its button would, whatever month the
+    calendar shows and whether the day is muted or not shown at all (a forged press)."""
+    await asyncio.sleep(THINK)
+    # Any day's button gives the widget's prefix; muted days carry an "X" before the day.
+    prefix = next(
+        button["callback_data"].rsplit(":", 1)[0]
+        for row in (calendar.reply_markup or {}).get("inline_keyboard", [])
+        for button in row
+        if button.get("callback_data", "").rsplit(":", 1)[-1].lstrip("X").isdigit()
+    )
+    data = f"{prefix}:{DAY * (day - date(1970, 1, 1)).days}"
+    query = await emu.send_callback(user_id, calendar.chat_id, calendar.message_id, data)
+    return await emu.wait_callback_answer(query)
+
+
+async def book_meeting(
+    emu: BotAPIEmulator, user_id: int, invitation: StoredMessage, day: date, slot: str
+) -> None:
+    """A lead presses «Записаться на встречу» under his invitation, picks `day` and `slot`
+    and books it."""
+    calendar = await open_below(emu, user_id, invitation, "Записаться на встречу")
+    assert "Запись на встречу" in calendar.text
+    await pick_any_day(emu, user_id, calendar, day)
+    await emu.wait_for_edit(user_id, calendar.message_id, contains="выберите время")
+    await step(emu, user_id, calendar, slot, "шаг 3 из 3")
+    await step(emu, user_id, calendar, "Записаться", "Вы записаны")
+
+
 def day_matches(label: str, day: date) -> bool:
     digits = "".join(ch for ch in label if ch.isdigit())
     return digits in {f"{day.day:02d}", str(day.day)} and len(label.strip()) <= 6
@@ -181,6 +256,26 @@ async def wait_for_saved_step(sessions: async_sessionmaker[AsyncSession], state:
     raise TimeoutError(f"dialog step {state} was not saved")
 
 
+async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    """Wait until `predicate()` (which may read the database) comes true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await predicate():
+        if loop.time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
+    async with sessions() as session:
+        return list((await session.execute(select(OutboxMessage))).scalars())
+
+
+def photos(emu: BotAPIEmulator, chat_id: int) -> list[StoredMessage]:
+    """The photos the bot sent to a chat (a digest's chart)."""
+    return [message for message in emu.bot_messages(chat_id) if message.photo is not None]
+
+
 def bot_messages_after(
     emu: BotAPIEmulator, mark: Mark, chats: Iterable[int]
 ) -> dict[int, list[StoredMessage]]:
@@ -191,38 +286,3 @@ def bot_messages_after(
         for chat in chats
         if any(m.created_seq > mark for m in emu.bot_messages(chat))
     }
-
-
-async def register_case(
-    sessions: async_sessionmaker[AsyncSession],
-    database_url: str,
-    category: CaseCategory,
-    summary: str = "Не представился клиенту, не уточнил потребность. Тел. +7 999 123-45-67",
-    **settings_overrides: Any,
-) -> Case:
-    """CS registers a case about Мария Козлова through the service (the /case dialog has its
-    own tests; `settings_overrides` as the bot process has them: the reminders' due times are
-    set at registration)."""
-    settings = make_settings(database_url, **settings_overrides)
-    async with sessions() as session:
-        author = (
-            await session.execute(select(Employee).where(Employee.telegram_id == CS_ID))
-        ).scalar_one()
-        manager = (
-            await session.execute(select(Employee).where(Employee.telegram_id == OTHER_MANAGER_ID))
-        ).scalar_one()
-        return await cases.register(
-            session,
-            author,
-            cases.CaseDraft(
-                manager_id=manager.id,
-                tab=CaseTab.CASES,
-                category=category,
-                source=CaseSource.MEETING,
-                incident_date=today() - timedelta(days=1),
-                summary=summary,
-            ),
-            settings=settings,
-            texts=Texts("ru", tz=MOSCOW),
-            bot_username="cs_test_bot",
-        )

@@ -23,10 +23,10 @@ from tests.e2e.steps import (
     bot_messages_after,
     pick_day_ahead,
     press,
-    register_case,
     today,
     url_buttons,
 )
+from tests.e2e.world import register_case
 
 EVERYONE = [CS_CHAT_ID, CS_ID, LEAD_ID, MANAGER_ID, OTHER_MANAGER_ID, UNKNOWN_ID]
 

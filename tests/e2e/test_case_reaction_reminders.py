@@ -14,7 +14,8 @@ from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, MANAGER_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import bot_messages_after, press, register_case
+from tests.e2e.steps import bot_messages_after, press
+from tests.e2e.world import register_case
 
 EVERYONE = [CS_CHAT_ID, CS_ID, LEAD_ID, MANAGER_ID, OTHER_MANAGER_ID, UNKNOWN_ID]
 

@@ -20,7 +20,8 @@ from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import pick_day_ahead, press, register_case, today
+from tests.e2e.steps import pick_day_ahead, press, today
+from tests.e2e.world import register_case
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -15,44 +14,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.callbacks import DigestAct, DigestButton
 from bot.services import months
 from bot.texts import Texts
-from db.engine import write_transaction
-from db.models import DigestPost, MonthlyResult, WorkingGroup
-from emulator import BotAPIEmulator, StoredMessage
+from db.models import DigestPost
+from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import THINK, alert, say
+from tests.e2e.steps import MOSCOW, PNG_SIGNATURE, THINK, alert, photos, say
+from tests.e2e.world import month_results
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-async def add_results(
-    sessions: async_sessionmaker[AsyncSession], month: date, scores: dict[str, float]
-) -> None:
-    # A write transaction, as the bot's own: the bot may be writing at the same moment.
-    async with sessions() as session, write_transaction(session):
-        for name, score in scores.items():
-            group = (
-                await session.execute(select(WorkingGroup).where(WorkingGroup.name == name))
-            ).scalar_one()
-            session.add(MonthlyResult(month=month, group_id=group.id, score=score, evaluations=20))
-
-
-def photos(emu: BotAPIEmulator, chat_id: int) -> list[StoredMessage]:
-    return [message for message in emu.bot_messages(chat_id) if message.photo is not None]
 
 
 async def test_cs_previews_and_publishes_the_digest_once(
     emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
 ):
-    await add_results(sessions, SEP, {"Группа Север": 80.0, "Группа Юг": 85.0})
-    await add_results(sessions, OCT, {"Группа Север": 78.5, "Группа Юг": 91.0})
+    await month_results(sessions, SEP, {"Группа Север": 80.0, "Группа Юг": 85.0})
+    await month_results(sessions, OCT, {"Группа Север": 78.5, "Группа Юг": 91.0})
 
     preview = await say(emu, CS_ID, "/digest", contains="Рейтинг групп")
-    (chart,) = [m for m in emu.bot_messages(CS_ID) if m.photo is not None]
-    assert chart.file_bytes.startswith(PNG)
+    (chart,) = photos(emu, CS_ID)
+    assert chart.file_bytes.startswith(PNG_SIGNATURE)
     assert "Итоги месяца: октябрь 2026" in chart.content
     assert "84,8 %" in chart.content  # (78,5·20 + 91·20) / 40
     assert "1. Группа Юг — 91,0 % (+6,0 п.п.)" in preview.text
@@ -103,7 +84,7 @@ async def test_bad_months_and_a_lead_are_answered_clearly(
 ):
     reply = await say(emu, CS_ID, "/digest")
     assert "Итогов ещё нет ни за один месяц" in reply.text
-    await add_results(sessions, OCT, {"Группа Север": 78.5, "Группа Юг": 91.0})
+    await month_results(sessions, OCT, {"Группа Север": 78.5, "Группа Юг": 91.0})
     reply = await say(emu, CS_ID, "/digest 13.2026")
     assert "Не понял месяц «13.2026»" in reply.text
     reply = await say(emu, CS_ID, "/digest 11.2026")
@@ -133,7 +114,7 @@ async def test_the_scheduled_digest_fires_at_its_time_once_across_a_restart(
     fire = (datetime.now(MOSCOW) + timedelta(seconds=8)).replace(microsecond=0)
     bot_env["DIGEST_CRON"] = f"{fire.second} {fire.minute} {fire.hour} {fire.day} {fire.month} *"
     month = months.previous(fire.date().replace(day=1))
-    await add_results(sessions, month, {"Группа Север": 70.0, "Группа Юг": 90.0})
+    await month_results(sessions, month, {"Группа Север": 70.0, "Группа Юг": 90.0})
     await bot_process.start()
     assert photos(emu, CS_CHAT_ID) == []  # not before its time
 
@@ -142,7 +123,7 @@ async def test_the_scheduled_digest_fires_at_its_time_once_across_a_restart(
     label = f"Итоги месяца: {months.label(Texts('ru', tz=MOSCOW), month)}"
     assert label in text.text
     (chart,) = photos(emu, CS_CHAT_ID)
-    assert chart.file_bytes.startswith(PNG)
+    assert chart.file_bytes.startswith(PNG_SIGNATURE)
     async with sessions() as session:
         post = (await session.execute(select(DigestPost))).scalar_one()
     assert (post.month, post.posted_by_id) == (month, None)

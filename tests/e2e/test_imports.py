@@ -14,19 +14,8 @@ from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import THINK, say
-from tests.test_workbook_import import workbook as xlsx
-
-
-async def send_file(
-    emu: BotAPIEmulator, name: str, data: bytes, contains: str, caption: str | None = None
-) -> str:
-    """Send a document as CS; the text of the bot's answer once it contains `contains`."""
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    await emu.send_document(CS_ID, name, data, caption=caption)
-    reply = await emu.wait_for_message(CS_ID, contains=contains, after=mark, timeout=15)
-    return next(version for version in reply.versions if contains in version)
+from tests.e2e.steps import THINK, say, send_file
+from tests.fixtures.files import workbook
 
 
 async def test_cs_imports_results_after_a_bad_file(
@@ -45,7 +34,7 @@ async def test_cs_imports_results_after_a_bad_file(
         assert await session.scalar(select(func.count(MonthlyResult.id))) == 0
 
     # The step stayed: the corrected file is taken without a new /import.
-    good = xlsx(
+    good = workbook(
         {
             "Итоги": [
                 ["Месяц", "Группа", "Оценка", "Оценок", "Менеджер"],
@@ -72,7 +61,7 @@ async def test_cs_imports_the_workbook_with_a_caption_and_again_publishes_nothin
     emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
 ):
     header = ["Дата", "Менеджер", "Категория", "Источник", "Суть", "Ссылка"]
-    book = xlsx(
+    book = workbook(
         {
             "Кейсы": [
                 header,
@@ -116,7 +105,7 @@ async def test_cs_imports_the_workbook_with_a_caption_and_again_publishes_nothin
         assert await session.scalar(select(func.count(Case.id))) == 2
     assert case_posts() == 2
 
-    bad = xlsx({"CSI": [header, ["01.10.2026", "Никто Никтов", "процесс", "CSI", "x", None]]})
+    bad = workbook({"CSI": [header, ["01.10.2026", "Никто Никтов", "процесс", "CSI", "x", None]]})
     refused = await send_file(emu, "csi.xlsx", bad, "Кейсы не загружены", caption="/import")
     assert "Лист «CSI», строка 2: нет такого сотрудника в списке: «Никто Никтов»" in refused
     assert "ERROR" not in bot.log

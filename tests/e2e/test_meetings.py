@@ -4,16 +4,12 @@ reminded, and once booked is reminded no more."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import meetings, reminders
-from bot.texts import Texts
 from db.engine import write_transaction
 from db.models import (
     MeetingInvite,
@@ -21,93 +17,33 @@ from db.models import (
     OutboxMessage,
     Reminder,
     ReminderState,
-    WorkingGroup,
 )
-from emulator import BotAPIEmulator, StoredMessage
-from tests.conftest import CS_CHAT_ID, make_settings
+from emulator import BotAPIEmulator
+from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import DAY, THINK, callback_data
+from tests.e2e.steps import (
+    MOSCOW,
+    book_meeting,
+    callback_data,
+    next_working_day,
+    open_below,
+    pick_any_day,
+    press,
+    say,
+    step,
+    today,
+    wait_until,
+)
+from tests.e2e.world import meeting_invitation
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 MONTH = date(2026, 10, 1)
 INVITED = "отмечены в итогах месяца"
 BUTTON = "Записаться на встречу"
 
 
-def today() -> date:
-    return datetime.now(MOSCOW).date()
-
-
-def next_working_day(start: date) -> date:
-    day = start + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
 def next_saturday(start: date) -> date:
     return start + timedelta(days=(5 - start.weekday()) % 7 or 7)
-
-
-async def invite(
-    sessions: async_sessionmaker[AsyncSession], database_url: str, **settings: Any
-) -> MeetingInvite:
-    """What the digest does when it posts: the leads of the flagged groups are invited."""
-    async with sessions() as session, write_transaction(session):
-        groups = (await session.execute(select(WorkingGroup.id).order_by(WorkingGroup.name))).all()
-        (lead_invite,) = await meetings.invite_leads(
-            session,
-            month=MONTH,
-            group_ids=[row[0] for row in groups],
-            settings=make_settings(database_url, **settings),
-            texts=Texts("ru", tz=MOSCOW),
-        )
-    return lead_invite
-
-
-async def press(
-    emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str
-) -> StoredMessage:
-    """Press a button of a message and wait for the bot's next message to the user."""
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    query = await emu.press(user_id, message, button)
-    await emu.wait_callback_answer(query)
-    return await emu.wait_for_message(user_id, after=mark)
-
-
-async def step(emu: BotAPIEmulator, message: StoredMessage, button: str, contains: str) -> None:
-    """Press a button of the lead's dialog message and wait until it shows the next step."""
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    query = await emu.press(LEAD_ID, message, button)
-    await emu.wait_for_edit(LEAD_ID, message.message_id, contains=contains, after=mark)
-    await emu.wait_callback_answer(query)
-
-
-async def pick_day(emu: BotAPIEmulator, calendar: StoredMessage, day: date) -> Any:
-    """Press `day` in the calendar (its callback data counts seconds since 1970)."""
-    await asyncio.sleep(THINK)
-    # Any day's button gives the widget's prefix; muted days carry an "X" before the day.
-    prefix = next(
-        button["callback_data"].rsplit(":", 1)[0]
-        for row in (calendar.reply_markup or {}).get("inline_keyboard", [])
-        for button in row
-        if button.get("callback_data", "").rsplit(":", 1)[-1].lstrip("X").isdigit()
-    )
-    data = f"{prefix}:{DAY * (day - date(1970, 1, 1)).days}"
-    query = await emu.send_callback(LEAD_ID, LEAD_ID, calendar.message_id, data)
-    return await emu.wait_callback_answer(query)
-
-
-async def book(emu: BotAPIEmulator, invitation: StoredMessage, day: date, slot: str) -> None:
-    calendar = await press(emu, LEAD_ID, invitation, BUTTON)
-    assert "Запись на встречу" in calendar.text
-    await pick_day(emu, calendar, day)
-    await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
-    await step(emu, calendar, slot, "шаг 3 из 3")
-    await step(emu, calendar, "Записаться", "Вы записаны")
 
 
 async def test_the_lead_books_a_meeting_and_cs_is_told(
@@ -116,7 +52,7 @@ async def test_the_lead_books_a_meeting_and_cs_is_told(
     sessions: async_sessionmaker[AsyncSession],
     database_url: str,
 ):
-    lead_invite = await invite(sessions, database_url)
+    lead_invite = await meeting_invitation(sessions, database_url, MONTH)
     await bot_process.start()
     invitation = await emu.wait_for_message(LEAD_ID, contains=INVITED)
     assert "Итоги за октябрь 2026" in invitation.text
@@ -132,24 +68,22 @@ async def test_the_lead_books_a_meeting_and_cs_is_told(
         assert answer.text == "Это приглашение адресовано другому сотруднику."
         assert not [m for m in emu.bot_messages(other) if m.created_seq > mark]
 
-    calendar = await press(emu, LEAD_ID, invitation, BUTTON)
+    calendar = await open_below(emu, LEAD_ID, invitation, BUTTON)
     assert "шаг 1 из 3" in calendar.text
     assert "Группы: Группа Север, Группа Юг" in calendar.text
     # Only what can be chosen is offered: a weekend is shown muted, and a tap on it says why.
     saturday = next_saturday(today())
     if saturday.month == today().month:
         assert f"·{saturday:%d}·" in [label for row in calendar.buttons for label in row]
-        await asyncio.sleep(THINK)
-        query = await emu.press(LEAD_ID, calendar, f"·{saturday:%d}·")
-        answer = await emu.wait_callback_answer(query)
+        answer = await press(emu, LEAD_ID, calendar, f"·{saturday:%d}·")
         assert answer.show_alert
         assert "В выходные встреч нет" in (answer.text or "")
     # A forged press of a weekend and a past day: a clear answer, and the calendar stays.
-    answer = await pick_day(emu, calendar, next_saturday(today()))
+    answer = await pick_any_day(emu, LEAD_ID, calendar, next_saturday(today()))
     assert answer.show_alert
     assert answer.text is not None
     assert "В выходные встреч нет" in answer.text
-    answer = await pick_day(emu, calendar, today() - timedelta(days=1))
+    answer = await pick_any_day(emu, LEAD_ID, calendar, today() - timedelta(days=1))
     assert answer.text is not None
     assert "уже прошёл" in answer.text
     current = emu.state.get_message(LEAD_ID, calendar.message_id)
@@ -157,17 +91,17 @@ async def test_the_lead_books_a_meeting_and_cs_is_told(
     assert "шаг 1 из 3" in current.content
 
     day = next_working_day(today())
-    await pick_day(emu, calendar, day)
+    await pick_any_day(emu, LEAD_ID, calendar, day)
     slots = await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
     assert ["10:00", "11:00", "12:00", "13:00"] in slots.buttons
-    await step(emu, calendar, "Изменить дату", "шаг 1 из 3")
-    await pick_day(emu, calendar, day)
+    await step(emu, LEAD_ID, calendar, "Изменить дату", "шаг 1 из 3")
+    await pick_any_day(emu, LEAD_ID, calendar, day)
     await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
-    await step(emu, calendar, "11:00", "шаг 3 из 3")
+    await step(emu, LEAD_ID, calendar, "11:00", "шаг 3 из 3")
     review = emu.state.get_message(LEAD_ID, calendar.message_id)
     assert review is not None
     assert f"{day:%d.%m.%Y} в 11:00" in review.content
-    await step(emu, calendar, "Записаться", "Вы записаны")
+    await step(emu, LEAD_ID, calendar, "Записаться", "Вы записаны")
     done = emu.state.get_message(LEAD_ID, calendar.message_id)
     assert done is not None
     assert f"✅ Вы записаны на встречу с клиентским сервисом {day:%d.%m.%Y} в 11:00" in done.content
@@ -185,22 +119,19 @@ async def test_the_lead_books_a_meeting_and_cs_is_told(
         assert stored.meeting_at == datetime(day.year, day.month, day.day, 11, tzinfo=MOSCOW)
 
     # Pressed again: he sees his time and may move it; CS is told the new time.
-    calendar = await press(emu, LEAD_ID, invitation, BUTTON)
+    calendar = await open_below(emu, LEAD_ID, invitation, BUTTON)
     assert f"Сейчас вы записаны на {day:%d.%m.%Y} в 11:00" in calendar.text
-    await pick_day(emu, calendar, day)
+    await pick_any_day(emu, LEAD_ID, calendar, day)
     await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
-    await step(emu, calendar, "12:00", "шаг 3 из 3")
-    await step(emu, calendar, "Записаться", "Вы записаны")
+    await step(emu, LEAD_ID, calendar, "12:00", "шаг 3 из 3")
+    await step(emu, LEAD_ID, calendar, "Записаться", "Вы записаны")
     moved = await emu.wait_for_message(CS_CHAT_ID, contains="Встреча перенесена")
     assert f"{day:%d.%m.%Y} 12:00 (было {day:%d.%m.%Y} 11:00)" in moved.text
 
     # /cancel leaves the dialog.
-    calendar = await press(emu, LEAD_ID, invitation, BUTTON)
+    calendar = await open_below(emu, LEAD_ID, invitation, BUTTON)
     assert "Сейчас вы записаны" in calendar.text
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    await emu.send_text(LEAD_ID, "/cancel")
-    await emu.wait_for_message(LEAD_ID, contains="Диалог закрыт", after=mark)
+    await say(emu, LEAD_ID, "/cancel", contains="Диалог закрыт")
     assert "ERROR" not in bot_process.log
 
 
@@ -213,7 +144,7 @@ async def test_a_lead_who_has_not_booked_is_reminded_until_he_books(
 ):
     short = {"meeting_book_within": 2, "meeting_remind_every": 1, "meeting_reminders": 2}
     bot_env.update({key.upper(): str(value) for key, value in short.items()})
-    lead_invite = await invite(sessions, database_url, **short)
+    lead_invite = await meeting_invitation(sessions, database_url, MONTH, **short)
     await bot_process.start()
     await emu.wait_for_message(LEAD_ID, contains=INVITED)
     reminder = await emu.wait_for_message(LEAD_ID, contains="Напоминание")
@@ -222,7 +153,7 @@ async def test_a_lead_who_has_not_booked_is_reminded_until_he_books(
     assert reminder.buttons == [[BUTTON]]
 
     # The reminder's own button opens the booking.
-    await book(emu, reminder, next_working_day(today()), "12:00")
+    await book_meeting(emu, LEAD_ID, reminder, next_working_day(today()), "12:00")
     await emu.wait_for_message(CS_CHAT_ID, contains="📅 Встреча: ")
 
     subject = meetings.subject(lead_invite.id)
@@ -275,11 +206,7 @@ async def test_a_lead_who_has_not_booked_is_reminded_until_he_books(
             row = await session.get(Reminder, late_id)
             return row is not None and row.state == ReminderState.SENT
 
-    for _ in range(200):
-        if await swept():
-            break
-        await asyncio.sleep(0.05)
-    assert await swept()
+    await wait_until(swept, timeout=10)
     async with sessions() as session:
         written = await session.scalar(
             select(func.count(OutboxMessage.id)).where(

@@ -5,8 +5,7 @@ invited, books a meeting and CS is told."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time
 
 import pytest
 from sqlalchemy import select
@@ -18,10 +17,18 @@ from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import MOSCOW, THINK, alert, say, today
-from tests.e2e.test_digest import PNG, photos
-from tests.e2e.test_imports import send_file, xlsx
-from tests.e2e.test_meetings import BUTTON, pick_day, step
+from tests.e2e.steps import (
+    MOSCOW,
+    PNG_SIGNATURE,
+    alert,
+    book_meeting,
+    next_working_day,
+    photos,
+    say,
+    send_file,
+    today,
+)
+from tests.fixtures.files import workbook
 
 # (score, evaluations) per group, the month before last and last month.
 SCORES = {
@@ -33,13 +40,6 @@ SCORES = {
 def weighted(month_index: int) -> float:
     figures = [scores[month_index] for scores in SCORES.values()]
     return sum(score * count for score, count in figures) / sum(count for _, count in figures)
-
-
-def next_working_day(day: date) -> date:
-    day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ async def test_import_digest_and_the_flagged_lead_books_a_meeting(
             rows.append([f"{month:%m.%Y}", group, score, count])
 
     await say(emu, CS_ID, "/import", contains="Пришлите файл документом")
-    done = await send_file(emu, "итоги.xlsx", xlsx({"Итоги": rows}), "Итоги загружены")
+    done = await send_file(emu, "итоги.xlsx", workbook({"Итоги": rows}), "Итоги загружены")
     assert "4 строки за 2 месяца" in done
 
     preview = await say(emu, CS_ID, "/digest", contains="Рейтинг групп")
@@ -72,7 +72,7 @@ async def test_import_digest_and_the_flagged_lead_books_a_meeting(
     text = await emu.wait_for_message(CS_CHAT_ID, contains="Рейтинг групп", after=mark)
     (chart,) = photos(emu, CS_CHAT_ID)
     assert chart.photo is not None
-    assert chart.photo.content.startswith(PNG)
+    assert chart.photo.content.startswith(PNG_SIGNATURE)
     assert chart.message_id < text.message_id  # the chart first, then the text
     assert chart.photo.width >= 600  # as the emulator read it from the PNG header
     assert chart.photo.height >= 200
@@ -93,20 +93,12 @@ async def test_import_digest_and_the_flagged_lead_books_a_meeting(
     invitation = await emu.wait_for_message(LEAD_ID, contains="отмечены в итогах месяца")
     assert "Группа Север" in invitation.text
     assert "Группа Юг" not in invitation.text
-    assert invitation.buttons == [[BUTTON]]
+    assert invitation.buttons == [["Записаться на встречу"]]
 
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    await emu.press(LEAD_ID, invitation, BUTTON)
-    calendar = await emu.wait_for_message(LEAD_ID, contains="Запись на встречу", after=mark)
     day = next_working_day(today())
-    await pick_day(emu, calendar, day)
-    await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
-    await step(emu, calendar, "15:00", "шаг 3 из 3")
-    await step(emu, calendar, "Записаться", "Вы записаны")
+    await book_meeting(emu, LEAD_ID, invitation, day, "15:00")
     told = await emu.wait_for_message(CS_CHAT_ID, contains="📅 Встреча: ")
-    assert f"{day:%d.%m.%Y} в 15:00" in told.text
-    assert "Группа Север" in told.text
+    assert f"{day:%d.%m.%Y} 15:00 — группы: Группа Север" in told.text
 
     async with sessions() as session:
         posted = (await session.execute(select(DigestPost))).scalar_one()

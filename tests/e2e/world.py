@@ -3,7 +3,7 @@ made through the services (the dialogs that make the same things have their own 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,7 +29,7 @@ from db.models import (
 )
 from tests.conftest import make_settings
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
-from tests.e2e.steps import MOSCOW
+from tests.e2e.steps import MOSCOW, today
 
 SUMMARY = "Не представился клиенту, не уточнил потребность. Тел. +7 999 123-45-67"
 
@@ -42,14 +42,18 @@ async def employee(session: AsyncSession, telegram_id: int) -> Employee:
 async def register_case(
     sessions: async_sessionmaker[AsyncSession],
     database_url: str,
-    category: CaseCategory,
+    category: CaseCategory = CaseCategory.COMMUNICATION,
     summary: str = SUMMARY,
     *,
     manager_telegram_id: int = OTHER_MANAGER_ID,
+    source: CaseSource = CaseSource.MEETING,
     link: str | None = None,
+    **settings_overrides: Any,
 ) -> Case:
-    """CS registers a case through the service, as /case would."""
-    settings = make_settings(database_url)
+    """CS registers a case, by default about Мария Козлова (Группа Юг, whose lead is Андрей
+    Лидеров), through the service, as /case would; `settings_overrides` as the bot process
+    has them (the reminders' due times are set at registration)."""
+    settings, texts = services(database_url, **settings_overrides)
     async with sessions() as session:
         author = await employee(session, CS_ID)
         manager = await employee(session, manager_telegram_id)
@@ -60,13 +64,13 @@ async def register_case(
                 manager_id=manager.id,
                 tab=CaseTab.CASES,
                 category=category,
-                source=CaseSource.MEETING,
-                incident_date=date.today() - timedelta(days=1),
+                source=source,
+                incident_date=today() - timedelta(days=1),
                 summary=summary,
                 link=link,
             ),
             settings=settings,
-            texts=Texts("ru", tz=MOSCOW),
+            texts=texts,
             bot_username="cs_test_bot",
         )
 
@@ -102,7 +106,7 @@ async def act_on_case(
 def briefing_tomorrow(database_url: str) -> cases.ActInput:
     """A briefing tomorrow at 11:00 (the input of «Назначить брифинг»)."""
     settings, _ = services(database_url)
-    tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
+    tomorrow = today() + timedelta(days=1)
     return cases.ActInput(briefing_at=cases.briefing_moment(tomorrow, time(11, 0), settings))
 
 
@@ -113,7 +117,7 @@ def an_analysis() -> cases.ActInput:
             process="Выпуск ЭЦП",
             cause="Сбой сервиса",
             measures="Резервный канал",
-            measures_due=datetime.now(MOSCOW).date() + timedelta(days=3),
+            measures_due=today() + timedelta(days=3),
         )
     )
 
@@ -162,11 +166,14 @@ async def new_request(
 
 
 async def meeting_invitation(
-    sessions: async_sessionmaker[AsyncSession], database_url: str, month: date = date(2026, 10, 1)
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    month: date = date(2026, 10, 1),
+    **settings_overrides: Any,
 ) -> MeetingInvite:
     """What the digest does when it flags every group: the lead is invited to book a meeting
-    («Записаться на встречу»)."""
-    settings, texts = services(database_url)
+    («Записаться на встречу»); `settings_overrides` as the bot process has them."""
+    settings, texts = services(database_url, **settings_overrides)
     async with sessions() as session, write_transaction(session):
         groups = (await session.execute(select(WorkingGroup.id).order_by(WorkingGroup.name))).all()
         (invite,) = await meetings.invite_leads(
