@@ -68,7 +68,7 @@ async def test_cs_registers_a_case_step_by_step(
     answer = await emu.wait_callback_answer(query)
     assert answer.show_alert
     assert answer.text is not None
-    assert "ещё не наступила" in answer.text
+    assert "ещё не наступил" in answer.text
     assert "Выберите дату" in calendar.content
     await pick_today(emu, calendar)
 
