@@ -155,6 +155,25 @@ async def request_access(emu: BotAPIEmulator, user_id: int) -> StoredMessage:
     return await emu.wait_for_message(CS_CHAT_ID, contains="Запрос доступа", after=mark)
 
 
+async def decide_in_group(
+    emu: BotAPIEmulator,
+    post: StoredMessage,
+    button: str,
+    comment: str,
+    saved: str = "Записано",
+    *,
+    too_short_first: bool = False,
+) -> None:
+    """CS presses a decision under an appeal in the group; the comment is asked in the private
+    chat (with `too_short_first`, a first «ок» is refused as too short and the step stays)."""
+    mark = emu.mark()
+    assert await alert(emu, CS_ID, post, button) == "Продолжите в личном чате с ботом."
+    await emu.wait_for_message(CS_ID, contains="Напишите комментарий", after=mark)
+    if too_short_first:
+        await say(emu, CS_ID, "ок", contains="Слишком коротко")
+    await say(emu, CS_ID, comment, contains=saved)
+
+
 def callback_data(message: StoredMessage, text: str) -> str:
     assert message.reply_markup is not None
     for row in message.reply_markup["inline_keyboard"]:
@@ -229,15 +248,15 @@ async def pick_any_day(
 
 async def book_meeting(
     emu: BotAPIEmulator, user_id: int, invitation: StoredMessage, day: date, slot: str
-) -> None:
-    """A lead presses «Записаться на встречу» under his invitation, picks `day` and `slot`
-    and books it."""
+) -> StoredMessage:
+    """A lead presses «Записаться на встречу» under his invitation (or its reminder), picks
+    `day` (this month or the next) and `slot` and books it; the dialog's last message."""
     calendar = await open_below(emu, user_id, invitation, "Записаться на встречу")
     assert "Запись на встречу" in calendar.text
-    await pick_any_day(emu, user_id, calendar, day)
+    await pick_day_ahead(emu, user_id, calendar, day)
     await emu.wait_for_edit(user_id, calendar.message_id, contains="выберите время")
     await step(emu, user_id, calendar, slot, "шаг 3 из 3")
-    await step(emu, user_id, calendar, "Записаться", "Вы записаны")
+    return await step(emu, user_id, calendar, "Записаться", "Вы записаны")
 
 
 def day_matches(label: str, day: date) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -22,14 +21,23 @@ from db.models import (
     Reminder,
     ReminderState,
 )
-from emulator import BotAPIEmulator, StoredMessage
+from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, MANAGER_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import THINK, bot_messages_after, png
-from tests.e2e.test_case_tracks import register_case
+from tests.e2e.steps import (
+    MOSCOW,
+    THINK,
+    alert,
+    bot_messages_after,
+    decide_in_group,
+    png,
+    say,
+    step,
+    wrong,
+)
+from tests.e2e.world import register_case
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 REASON = "Клиент сам попросил перейти сразу к делу, это слышно на записи с первой минуты."
 
 
@@ -38,51 +46,9 @@ def bot_env(bot_env: dict[str, str]) -> dict[str, str]:
     return {**bot_env, "APPEAL_SLA": "3"}
 
 
-async def say(emu: BotAPIEmulator, user_id: int, text: str, contains: str) -> StoredMessage:
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    await emu.send_text(user_id, text)
-    return await emu.wait_for_message(user_id, contains=contains, after=mark)
-
-
-async def step(
-    emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str, contains: str
-) -> StoredMessage:
-    """Press a button of the dialog's message and wait until it shows the next step."""
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    query = await emu.press(user_id, message, button)
-
-    def shown() -> bool:
-        current = emu.state.get_message(user_id, message.message_id)
-        return current is not None and current.edit_seq > mark and contains in current.content
-
-    await emu.wait_until(shown)
-    await emu.wait_callback_answer(query)
-    return message
-
-
-async def alert(emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str) -> str:
-    await asyncio.sleep(THINK)
-    answer = await emu.wait_callback_answer(await emu.press(user_id, message, button))
-    return answer.text or ""
-
-
 async def appeals_in_db(sessions: async_sessionmaker[AsyncSession]) -> list[Appeal]:
     async with sessions() as session:
         return list((await session.execute(select(Appeal).order_by(Appeal.id))).scalars())
-
-
-async def decide_in_group(
-    emu: BotAPIEmulator, post: StoredMessage, button: str, comment: str, saved: str
-) -> None:
-    """CS presses a decision in the group; the comment is asked in the private chat."""
-    mark = emu.mark()
-    assert await alert(emu, CS_ID, post, button) == "Продолжите в личном чате с ботом."
-    await emu.wait_for_message(CS_ID, contains="Напишите комментарий", after=mark)
-    # A comment too short: said so, the step stays.
-    await say(emu, CS_ID, "ок", contains="Слишком коротко")
-    await say(emu, CS_ID, comment, contains=saved)
 
 
 async def test_deep_link_dialog_accept_withdraws_the_case(
@@ -151,7 +117,9 @@ async def test_deep_link_dialog_accept_withdraws_the_case(
     assert answer.text == "Решение по апелляции принимает команда клиентского сервиса."
 
     mark = emu.mark()
-    await decide_in_group(emu, post, "Принять", "Проверили запись: вы правы", "принята")
+    await decide_in_group(
+        emu, post, "Принять", "Проверили запись: вы правы", "принята", too_short_first=True
+    )
     await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="принята — Ольга Смирнова")
     case_post = await emu.wait_for_edit(
         CS_CHAT_ID, case_post.message_id, contains="отозван по апелляции"
@@ -204,12 +172,8 @@ async def test_appeal_command_partial_reject_refusals_and_the_sla_reminder(
         f"#{second.id}",
         f"#{first.id}",
     ]
-    await asyncio.sleep(THINK)
-    mark = emu.mark()
-    await emu.send_text(LEAD_ID, "первый")
-    await emu.wait_for_message(LEAD_ID, contains="Выберите кейс кнопкой", after=mark)
     # The step is shown again below the hint.
-    pick = await emu.wait_for_message(LEAD_ID, contains="Выберите кейс, который", after=mark)
+    pick = await wrong(emu, LEAD_ID, "первый", "Выберите кейс кнопкой", "Выберите кейс, который")
     await step(emu, LEAD_ID, pick, f"#{first.id} ·", "Напишите, почему")
     evidence = await say(emu, LEAD_ID, REASON, "приложите доказательства")
     review = await step(emu, LEAD_ID, evidence, "Пропустить", "Проверьте апелляцию")
@@ -229,7 +193,9 @@ async def test_appeal_command_partial_reject_refusals_and_the_sla_reminder(
     assert "Апелляция #1" in reminder.text
 
     mark = emu.mark()
-    await decide_in_group(emu, post, "Частично", "Частично согласны", "принята частично")
+    await decide_in_group(
+        emu, post, "Частично", "Частично согласны", "принята частично", too_short_first=True
+    )
     for chat in (LEAD_ID, OTHER_MANAGER_ID):
         notice = await emu.wait_for_message(chat, contains="принята частично", after=mark)
         assert "Частично согласны" in notice.text
@@ -258,7 +224,9 @@ async def test_appeal_command_partial_reject_refusals_and_the_sla_reminder(
     await step(emu, OTHER_MANAGER_ID, review, "Отправить", "отправлена команде")
     post = await emu.wait_for_message(CS_CHAT_ID, contains=f"по кейсу #{first.id}", after=mark)
     mark = emu.mark()
-    await decide_in_group(emu, post, "Отклонить", "Запись не подтверждает", "отклонена")
+    await decide_in_group(
+        emu, post, "Отклонить", "Запись не подтверждает", "отклонена", too_short_first=True
+    )
     notice = await emu.wait_for_message(OTHER_MANAGER_ID, contains="отклонена", after=mark)
     assert "Запись не подтверждает" in notice.text
     await emu.wait_for_message(LEAD_ID, contains="отклонена", after=mark)

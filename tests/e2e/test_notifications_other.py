@@ -18,10 +18,11 @@ from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, EVIL_ID, LEAD_ID, MANAGER_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
 from tests.e2e.steps import (
-    THINK,
     alert,
+    book_meeting,
     bot_messages_after,
-    pick_day_ahead,
+    decide_in_group,
+    next_working_day,
     press,
     say,
     step,
@@ -54,16 +55,6 @@ async def fall_due(sessions: async_sessionmaker[AsyncSession], subject: str, kin
         )
         await session.commit()
     assert result.rowcount >= 1  # type: ignore[attr-defined]
-
-
-async def decide_in_group(
-    emu: BotAPIEmulator, post: StoredMessage, button: str, comment: str
-) -> None:
-    """CS presses a decision in the group; the comment is asked in the private chat."""
-    mark = emu.mark()
-    assert await alert(emu, CS_ID, post, button) == "Продолжите в личном чате с ботом."
-    await emu.wait_for_message(CS_ID, contains="Напишите комментарий", after=mark)
-    await say(emu, CS_ID, comment, contains="Записано")
 
 
 # --- appeals --------------------------------------------------------------------------------
@@ -268,28 +259,16 @@ async def test_a_meeting_booked_and_moved_is_told_to_cs_the_move_as_a_reply(
     assert invitation.buttons == [["Записаться на встречу"]]
     assert await heard(emu, mark) == {LEAD_ID}
 
-    day = today() + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-
-    async def book(slot: str) -> StoredMessage:
-        await asyncio.sleep(THINK)
-        mark = emu.mark()
-        await emu.press(LEAD_ID, invitation, "Записаться на встречу")
-        calendar = await emu.wait_for_message(LEAD_ID, contains="Запись на встречу", after=mark)
-        await pick_day_ahead(emu, LEAD_ID, calendar, day)
-        await emu.wait_for_edit(LEAD_ID, calendar.message_id, contains="выберите время")
-        review = await step(emu, LEAD_ID, calendar, slot, "шаг 3 из 3")
-        return await step(emu, LEAD_ID, review, "Записаться", "Вы записаны")
+    day = next_working_day(today())
 
     mark = emu.mark()
-    await book("11:00")
+    await book_meeting(emu, LEAD_ID, invitation, day, "11:00")
     booked = await emu.wait_for_message(CS_CHAT_ID, contains="📅 Встреча: ", after=mark)
     assert f"Андрей Лидеров, {day:%d.%m.%Y} 11:00" in booked.text
     assert await heard(emu, mark) == {LEAD_ID, CS_CHAT_ID}  # the lead: his dialog
 
     mark = emu.mark()
-    await book("12:00")
+    await book_meeting(emu, LEAD_ID, invitation, day, "12:00")
     moved = await emu.wait_for_message(CS_CHAT_ID, contains="Встреча перенесена", after=mark)
     assert moved.reply_to_message_id == booked.message_id
     assert await heard(emu, mark) == {LEAD_ID, CS_CHAT_ID}
