@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.common import ManagedScroll, WhenCondition
-from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput
+from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
 from aiogram_dialog.widgets.input.text import OnError
 from aiogram_dialog.widgets.kbd import (
     Button,
@@ -319,6 +319,19 @@ def checked(clean: Callable[[str], Any]) -> Callable[[str], Any]:
             raise ValueError(error) from error
 
     return factory
+
+
+def text_input(
+    widget_id: str, clean: Callable[[str], Any], on_success: Any, wrong_key: str
+) -> TextInput[Any]:
+    """A text step's input: the text cleaned by a service function (`checked`), then
+    `on_success`; a refusal says why (`wrong_text`, else `wrong_key`) and the step stays."""
+    return TextInput(
+        id=widget_id,
+        type_factory=checked(clean),
+        on_success=on_success,
+        on_error=wrong_text(wrong_key),
+    )
 
 
 def wrong_text(fallback_key: str) -> OnError[Any]:

@@ -7,12 +7,11 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram_dialog import Window
-from aiogram_dialog.widgets.input import TextInput
 from aiogram_dialog.widgets.kbd import Back, Button, Cancel, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import RuCalendar, T, checked, hint, wrong_text
+from bot.dialog_widgets import RuCalendar, T, hint, text_input
 from handlers.case_actions import getters
 from handlers.case_actions import handlers as on
 from handlers.case_actions.states import AnalysisSG, BriefingSG, CommentSG
@@ -21,15 +20,6 @@ from handlers.review_flow import mark_reviewing
 PROMPT = Format("{prompt}")
 CANCEL = Cancel(T("btn-cancel"))
 TEXT_ONLY = "case-error-text-only"
-
-
-def text_input(widget_id: str, min_length: int, on_success: Any) -> TextInput[str]:
-    return TextInput(
-        id=widget_id,
-        type_factory=checked(on.clean_text(min_length)),
-        on_success=on_success,
-        on_error=wrong_text(TEXT_ONLY),
-    )
 
 
 briefing_dialog = Dialog(
@@ -67,7 +57,7 @@ briefing_dialog = Dialog(
 comment_dialog = Dialog(
     Window(
         PROMPT,
-        text_input("comment", 3, on.comment_given),
+        text_input("comment", on.clean_text(3), on.comment_given, TEXT_ONLY),
         hint(TEXT_ONLY),
         CANCEL,
         getter=getters.comment_getter,
@@ -79,7 +69,12 @@ comment_dialog = Dialog(
 def analysis_text(field: str, next_state: State, state: State, getter: Any) -> Window:
     return Window(
         PROMPT,
-        text_input(f"an_{field}", 2, on.analysis_flow.saved_text(field, next_state)),
+        text_input(
+            f"an_{field}",
+            on.clean_text(2),
+            on.analysis_flow.saved_text(field, next_state),
+            TEXT_ONLY,
+        ),
         hint(TEXT_ONLY),
         CANCEL,
         getter=getter,

@@ -7,12 +7,11 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram_dialog import Window
-from aiogram_dialog.widgets.input import TextInput
 from aiogram_dialog.widgets.kbd import Button, Group, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import RuCalendar, T, cancel_dialog, checked, choices, hint, wrong_text
+from bot.dialog_widgets import RuCalendar, T, cancel_dialog, choices, hint, text_input
 from bot.services import export
 from handlers.export import getters
 from handlers.export import handlers as on
@@ -29,12 +28,7 @@ def day_step(
     return Window(
         PROMPT,
         RuCalendar(id=calendar_id, on_click=on_click),
-        TextInput(
-            id="in_period",
-            type_factory=checked(export.parse_period),
-            on_success=on.typed,
-            on_error=wrong_text("export-error-period"),
-        ),
+        text_input("in_period", export.parse_period, on.typed, "export-error-period"),
         hint("export-text-only"),
         Row(SwitchTo(T("btn-back"), id="back", state=back_to), CANCEL),
         getter=getter,

@@ -11,15 +11,15 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import ManagedTextInput
 from aiogram_dialog.widgets.kbd import Button, Select
 
-from bot.dialog_widgets import checked, employee_of, say_and_stay, session_of, texts_of
+from bot.dialog_widgets import employee_of, say_and_stay, session_of, texts_of
 from bot.services import links
 from bot.services.errors import Invalid, ServiceError
 from handlers.links.states import LinksSG
 
 
 def clean(field: links.LinkField) -> Any:
-    """A TextInput type factory: the cleaned value, or ValueError carrying the reason."""
-    return checked(partial(links.clean, field))
+    """The field's text as the service takes it (or its refusal)."""
+    return partial(links.clean, field)
 
 
 async def pick_link(

@@ -12,7 +12,7 @@ from aiogram_dialog.widgets.kbd import Button, Cancel, Row, ScrollingGroup, Swit
 from aiogram_dialog.widgets.text import Format
 
 from bot.conversation import Dialog
-from bot.dialog_widgets import T, choices, db_id, hint, wrong_text
+from bot.dialog_widgets import T, choices, db_id, hint, text_input, wrong_text
 from bot.services.links import LinkField
 from handlers.links import getters
 from handlers.links import handlers as on
@@ -24,11 +24,8 @@ ASK = Format("{ask}")
 
 def text_step(field: LinkField, next_state: State) -> list[Any]:
     return [
-        TextInput(
-            id=f"in_{field.value}",
-            type_factory=on.clean(field),
-            on_success=on.draft_step(field, next_state),
-            on_error=wrong_text(TEXT_ONLY),
+        text_input(
+            f"in_{field.value}", on.clean(field), on.draft_step(field, next_state), TEXT_ONLY
         ),
         hint(TEXT_ONLY),
     ]
