@@ -11,12 +11,7 @@ from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, EVIL_ID, LEAD_ID, MANAGER_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-
-
-async def say(emu: BotAPIEmulator, user_id: int, text: str, contains: str | None = None):
-    mark = emu.mark()
-    await emu.send_text(user_id, text)
-    return await emu.wait_for_message(user_id, contains=contains, after=mark)
+from tests.e2e.steps import press, request_access, say
 
 
 async def test_known_user_is_greeted_and_gets_his_menu(emu: BotAPIEmulator, bot: BotProcess):
@@ -46,16 +41,6 @@ async def test_username_match_binds_the_telegram_id(
     assert links.reply_markup is not None
 
 
-async def request_access(emu: BotAPIEmulator, user_id: int):
-    greeting = await say(emu, user_id, "/start", contains="Запросить доступ")
-    mark = emu.mark()
-    query = await emu.press(user_id, greeting, "Запросить доступ")
-    answer = await emu.wait_callback_answer(query)
-    assert answer is not None
-    await emu.wait_for_edit(user_id, greeting.message_id, contains="Запрос доступа отправлен")
-    return await emu.wait_for_message(CS_CHAT_ID, contains="Запрос доступа", after=mark)
-
-
 async def test_unknown_user_asks_and_cs_approves(
     emu: BotAPIEmulator, bot: BotProcess, sessions: async_sessionmaker[AsyncSession]
 ):
@@ -71,15 +56,13 @@ async def test_unknown_user_asks_and_cs_approves(
     again = await say(emu, UNKNOWN_ID, "/start", contains="запрос доступа отправлен")
     assert again is not None
 
-    query = await emu.press(CS_ID, post, "Выбрать сотрудника")
-    await emu.wait_callback_answer(query)
+    await press(emu, CS_ID, post, "Выбрать сотрудника")
     post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="Выберите сотрудника")
     # The likeliest entry (same name) comes first.
     assert post.buttons[0][0].startswith("Павел Новиков")
 
     mark = emu.mark()
-    query = await emu.press(CS_ID, post, "Павел Новиков")
-    answer = await emu.wait_callback_answer(query)
+    answer = await press(emu, CS_ID, post, "Павел Новиков")
     assert answer.text == "Готово."
     post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="Доступ открыт")
     assert "Ольга Смирнова" in post.text
@@ -104,8 +87,7 @@ async def test_cs_rejects_and_the_user_is_told(
 ):
     post = await request_access(emu, UNKNOWN_ID)
     mark = emu.mark()
-    query = await emu.press(CS_ID, post, "Отклонить")
-    await emu.wait_callback_answer(query)
+    await press(emu, CS_ID, post, "Отклонить")
     post = await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="отклонён")
     notice = await emu.wait_for_message(UNKNOWN_ID, contains="отклонён", after=mark)
     assert notice is not None

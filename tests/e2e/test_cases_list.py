@@ -25,6 +25,7 @@ from db.models import (
 from emulator import BotAPIEmulator, StoredMessage
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
+from tests.e2e.steps import say, step
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -119,22 +120,6 @@ async def seeded(world: None, sessions: async_sessionmaker[AsyncSession]) -> See
         )
 
 
-async def say(emu: BotAPIEmulator, user_id: int, text: str, contains: str) -> StoredMessage:
-    mark = emu.mark()
-    await emu.send_text(user_id, text)
-    return await emu.wait_for_message(user_id, contains=contains, after=mark)
-
-
-async def press(
-    emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str, shows: str
-) -> StoredMessage:
-    """Press a dialog button and wait until the same message shows `shows`."""
-    mark = emu.mark()
-    query = await emu.press(user_id, message, button)
-    await emu.wait_callback_answer(query)
-    return await emu.wait_for_edit(user_id, message.message_id, contains=shows, after=mark)
-
-
 def rows(message: StoredMessage) -> list[str]:
     return [text for row in message.buttons for text in row if text.startswith("#")]
 
@@ -155,7 +140,7 @@ async def test_cs_pages_through_every_open_case_and_opens_a_card(
     assert [] not in listing.buttons  # no empty keyboard rows
     assert not any("◀" in text for row in listing.buttons for text in row)
 
-    second_page = await press(emu, CS_ID, listing, "▶", shows="стр. 2 из 2")
+    second_page = await step(emu, CS_ID, listing, "▶", "стр. 2 из 2")
     second = rows(second_page)
     assert len(second) == total - 8
     shown = {int(text.split(" ")[0].lstrip("#")) for text in first + second}
@@ -164,20 +149,20 @@ async def test_cs_pages_through_every_open_case_and_opens_a_card(
 
     # A row opens the case's card with its history, and «Назад» returns to the same page.
     target = seeded.ivan[0]
-    card = await press(emu, CS_ID, second_page, f"#{target} ·", shows=f"Кейс #{target}")
+    card = await step(emu, CS_ID, second_page, f"#{target} ·", f"Кейс #{target}")
     assert "Иван Петров" in card.text
     assert "Не <b>назвал</b> сроки доставки" in card.text  # user text shown, not parsed
     assert "История" in card.text
     assert "Ольга Смирнова: зарегистрирован — новый" in card.text
-    back = await press(emu, CS_ID, card, "Назад", shows="стр. 2 из 2")
+    back = await step(emu, CS_ID, card, "Назад", "стр. 2 из 2")
 
     # Filters: every state, then one category.
-    states = await press(emu, CS_ID, back, "Статус:", shows="Какие кейсы показать")
-    everything = await press(emu, CS_ID, states, "Все", shows=f"Всего: {total + 1}")
+    states = await step(emu, CS_ID, back, "Статус:", "Какие кейсы показать")
+    everything = await step(emu, CS_ID, states, "Все", f"Всего: {total + 1}")
     assert "все статусы" in everything.text
     assert "стр. 1 из 2" in everything.text  # a new filter starts from the first page
-    categories = await press(emu, CS_ID, everything, "Категория:", shows="какой категории")
-    process = await press(emu, CS_ID, categories, "Ошибка в процессе", shows="Всего: 1 ·")
+    categories = await step(emu, CS_ID, everything, "Категория:", "какой категории")
+    process = await step(emu, CS_ID, categories, "Ошибка в процессе", "Всего: 1 ·")
     assert rows(process) == [rows(process)[0]]
     assert rows(process)[0].startswith(f"#{seeded.maria[-1]} · Мария Козлова · новый")
 
@@ -193,8 +178,8 @@ async def test_a_manager_sees_only_his_own_cases(
     assert all("Мария Козлова" in text for text in mine)
     assert not any("▶" in text or "◀" in text for row in listing.buttons for text in row)
     # Nothing open in a state of hers: a clear empty text, the filters still there.
-    states = await press(emu, OTHER_MANAGER_ID, listing, "Статус:", shows="Какие кейсы")
-    empty = await press(emu, OTHER_MANAGER_ID, states, "повторная проверка", shows="нет")
+    states = await step(emu, OTHER_MANAGER_ID, listing, "Статус:", "Какие кейсы")
+    empty = await step(emu, OTHER_MANAGER_ID, states, "повторная проверка", "нет")
     assert "Кейсов по этому фильтру нет" in empty.text
     assert rows(empty) == []
     # And /case of someone else's case reads as missing.

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import AuditEntry, FsmRecord, LinkItem
-from emulator import BotAPIEmulator, StoredMessage
+from db.models import AuditEntry, LinkItem
+from emulator import BotAPIEmulator
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-
-
-async def say(emu: BotAPIEmulator, user_id: int, text: str, contains: str | None = None):
-    mark = emu.mark()
-    await emu.send_text(user_id, text)
-    return await emu.wait_for_message(user_id, contains=contains, after=mark)
-
-
-async def press(emu: BotAPIEmulator, user_id: int, message: StoredMessage, button: str):
-    query = await emu.press(user_id, message, button)
-    return await emu.wait_callback_answer(query)
-
-
-def url_buttons(message: StoredMessage) -> dict[str, str]:
-    assert message.reply_markup is not None
-    return {
-        button["text"]: button["url"]
-        for row in message.reply_markup["inline_keyboard"]
-        for button in row
-        if "url" in button
-    }
+from tests.e2e.steps import press, say, url_buttons, wait_for_saved_step
 
 
 async def test_standards_shows_the_seeded_links(emu: BotAPIEmulator, bot: BotProcess):
@@ -118,16 +96,6 @@ async def test_cancel_leaves_the_links_dialog(emu: BotAPIEmulator, bot: BotProce
     # The text after /cancel is not taken as a title.
     reply = await say(emu, CS_ID, "Новая ссылка")
     assert "Не понял" in reply.text
-
-
-async def wait_for_saved_step(sessions: async_sessionmaker[AsyncSession], state: str) -> None:
-    for _ in range(200):
-        async with sessions() as session:
-            records = (await session.execute(select(FsmRecord))).scalars().all()
-        if any(record.data.get("state") == state for record in records):
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"dialog step {state} was not saved")
 
 
 async def test_a_half_filled_dialog_survives_a_crash(
