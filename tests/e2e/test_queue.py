@@ -6,62 +6,36 @@ short answer; a page of many long items fits one message."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import CaseAct
-from bot.services import access, appeals, cases, requests
-from bot.settings import Settings
-from bot.texts import Texts
+from bot.services import access
 from db.models import (
     AccessRequest,
     Appeal,
     AppealState,
     Case,
     CaseCategory,
-    CaseSource,
     CaseState,
-    CaseTab,
-    RequestKind,
     RequestState,
     ServiceRequest,
 )
 from emulator import BotAPIEmulator, StoredMessage
-from tests.conftest import CS_CHAT_ID, make_settings, person
+from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import MOSCOW, alert, press, say
-
-BOT = "cs_test_bot"
-
-
-def services(database_url: str) -> tuple[Settings, Texts]:
-    return make_settings(database_url), Texts("ru", tz=MOSCOW)
-
-
-async def register_case(
-    sessions: async_sessionmaker[AsyncSession], database_url: str, category: CaseCategory
-) -> Case:
-    """CS registers a case of Мария Козлова (Группа Юг, the lead's) through the service."""
-    settings, texts = services(database_url)
-    async with sessions() as session:
-        return await cases.register(
-            session,
-            await person(session, CS_ID),
-            cases.CaseDraft(
-                manager_id=(await person(session, OTHER_MANAGER_ID)).id,
-                tab=CaseTab.CASES,
-                category=category,
-                source=CaseSource.MEETING,
-                incident_date=date.today() - timedelta(days=1),
-                summary="Не представился клиенту",
-            ),
-            settings=settings,
-            texts=texts,
-            bot_username=BOT,
-        )
+from tests.e2e.steps import alert, press, say
+from tests.e2e.world import (
+    act_on_case,
+    an_analysis,
+    new_request,
+    open_appeal,
+    register_case,
+    services,
+)
 
 
 async def waiting_world(
@@ -69,49 +43,16 @@ async def waiting_world(
 ) -> dict[str, int]:
     """One of each thing that waits for CS, filed in this order: a request, an appeal, an
     analysis submitted, an access request."""
-    settings, texts = services(database_url)
-    async with sessions() as session:
-        lead = await person(session, LEAD_ID)
-        request = await requests.submit(
-            session,
-            lead,
-            RequestKind.BADGE,
-            {"item": "audio", "quantity": "2", "place": "Шоурум Юг", "recipient": "Мария"},
-            settings=settings,
-            texts=texts,
-        )
+    request = await new_request(sessions, database_url)
     appealed = await register_case(sessions, database_url, CaseCategory.COMMUNICATION)
-    async with sessions() as session:
-        appeal = await appeals.file(
-            session,
-            await person(session, OTHER_MANAGER_ID),
-            appeals.AppealDraft(case_id=appealed.id, reason="Я представилась, это есть на записи."),
-            settings=settings,
-            texts=texts,
-        )
+    appeal = await open_appeal(sessions, database_url, appealed.id)
     analysed = await register_case(sessions, database_url, CaseCategory.PROCESS)
-    async with sessions() as session:
-        lead = await person(session, LEAD_ID)
-        await cases.perform(
-            session, lead, analysed.id, CaseAct.ACCEPT, settings=settings, texts=texts
-        )
-        await cases.perform(
-            session,
-            lead,
-            analysed.id,
-            CaseAct.SUBMIT_ANALYSIS,
-            settings=settings,
-            texts=texts,
-            data=cases.ActInput(
-                analysis=cases.Analysis(
-                    process="Выпуск ЭЦП",
-                    cause="Сбой сервиса",
-                    measures="Резервный канал",
-                    measures_due=date.today() + timedelta(days=3),
-                )
-            ),
-        )
+    await act_on_case(sessions, database_url, analysed.id, LEAD_ID, CaseAct.ACCEPT)
+    await act_on_case(
+        sessions, database_url, analysed.id, LEAD_ID, CaseAct.SUBMIT_ANALYSIS, an_analysis()
+    )
     await asyncio.sleep(0.01)
+    settings, texts = services(database_url)
     async with sessions() as session:
         applicant = access.Applicant(telegram_id=UNKNOWN_ID, name="Павел Новиков", username=None)
         asked = await access.request_access(session, applicant, settings=settings, texts=texts)

@@ -3,42 +3,16 @@ his /start brings the waiting case notices, with their buttons, below the greeti
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import cases
-from bot.texts import Texts
-from db.models import Case, CaseCategory, CaseSource, CaseTab
 from emulator import BotAPIEmulator
-from tests.conftest import CS_CHAT_ID, make_settings, person
-from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
+from tests.conftest import CS_CHAT_ID
+from tests.e2e.conftest import LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import MOSCOW, press, say
+from tests.e2e.steps import press, say
+from tests.e2e.world import register_case
 
 NOTICE = "Не удаётся доставить"
-
-
-async def register_case(
-    sessions: async_sessionmaker[AsyncSession], database_url: str, summary: str
-) -> Case:
-    """CS registers a case of Мария Козлова (Группа Юг, whose lead is Андрей Лидеров)."""
-    async with sessions() as session:
-        return await cases.register(
-            session,
-            await person(session, CS_ID),
-            cases.CaseDraft(
-                manager_id=(await person(session, OTHER_MANAGER_ID)).id,
-                tab=CaseTab.CASES,
-                category=CaseCategory.COMMUNICATION,
-                source=CaseSource.MEETING,
-                incident_date=date.today() - timedelta(days=1),
-                summary=summary,
-            ),
-            settings=make_settings(database_url),
-            texts=Texts("ru", tz=MOSCOW),
-            bot_username="cs_test_bot",
-        )
 
 
 def notices(emu: BotAPIEmulator) -> list[str]:
@@ -53,8 +27,8 @@ async def test_a_lead_who_never_started_the_bot_is_reported_once_and_gets_his_ca
 ):
     emu.add_user(LEAD_ID, "Андрей", "Лидеров", started=False)
     mark = emu.mark()
-    first = await register_case(sessions, database_url, "Не представился клиенту")
-    second = await register_case(sessions, database_url, "Не уточнил потребность")
+    first = await register_case(sessions, database_url, summary="Не представился клиенту")
+    second = await register_case(sessions, database_url, summary="Не уточнил потребность")
 
     # Both posts reach the group and the manager; the lead's two copies are refused.
     await emu.wait_for_message(CS_CHAT_ID, contains=f"Кейс #{second.id}", after=mark)
