@@ -31,8 +31,14 @@ ROSTER = """full_name,role,group,position,telegram_id,username
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    emulator = BotAPIEmulator(token=TOKEN, limits=EmulatorLimits())
+def emulator_limits() -> EmulatorLimits:
+    """Telegram's limits as the emulator enforces them; a test module may shorten them."""
+    return EmulatorLimits()
+
+
+@pytest.fixture
+async def emu(emulator_limits: EmulatorLimits) -> AsyncIterator[BotAPIEmulator]:
+    emulator = BotAPIEmulator(token=TOKEN, limits=emulator_limits)
     await emulator.start()
     emulator.add_group(CS_CHAT_ID, "Клиентский сервис")
     emulator.add_user(CS_ID, "Ольга", "Смирнова")

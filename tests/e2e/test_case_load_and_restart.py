@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,31 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.callbacks import CaseAct
 from bot.services import cases
 from bot.texts import Texts
-from db.models import (
-    Case,
-    CaseCategory,
-    CaseSource,
-    CaseState,
-    CaseTab,
-    Employee,
-    OutboxMessage,
-    OutboxState,
-    Reminder,
-    ReminderState,
-)
+from db.models import Case, CaseSource, CaseState, OutboxState, Reminder, ReminderState
 from emulator import BotAPIEmulator, EmulatorLimits, StoredMessage
-from tests.conftest import CS_CHAT_ID, TOKEN, make_settings
-from tests.e2e.conftest import (
-    CS_ID,
-    EVIL_ID,
-    LEAD_ID,
-    MANAGER_ID,
-    OTHER_MANAGER_ID,
-    UNKNOWN_ID,
-)
+from tests.conftest import CS_CHAT_ID
+from tests.e2e.conftest import LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.harness import BotProcess
+from tests.e2e.steps import MOSCOW, outbox_rows, wait_until
+from tests.e2e.world import act_on_case, register_case
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 MANAGER_NAME = "Мария Козлова"
 GROUP_WINDOW = 3.0
 GROUP_LIMIT = 20
@@ -50,22 +31,9 @@ TITLE = re.compile(r"Кейс #(\d+)")
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    """The world of tests/e2e/conftest.py, with the group flood window shortened to 3 s."""
-    emulator = BotAPIEmulator(
-        token=TOKEN,
-        limits=EmulatorLimits(group_per_minute=GROUP_LIMIT, group_window=GROUP_WINDOW),
-    )
-    await emulator.start()
-    emulator.add_group(CS_CHAT_ID, "Клиентский сервис")
-    emulator.add_user(CS_ID, "Ольга", "Смирнова")
-    emulator.add_user(LEAD_ID, "Андрей", "Лидеров")
-    emulator.add_user(MANAGER_ID, "Иван", "Петров", username="Ivan_Petrov")
-    emulator.add_user(OTHER_MANAGER_ID, "Мария", "Козлова")
-    emulator.add_user(UNKNOWN_ID, "Павел", "Новиков")
-    emulator.add_user(EVIL_ID, "<b>Evil</b> & <script>", None, username="evil_user")
-    yield emulator
-    await emulator.stop()
+def emulator_limits() -> EmulatorLimits:
+    """The group flood window shortened to 3 s."""
+    return EmulatorLimits(group_per_minute=GROUP_LIMIT, group_window=GROUP_WINDOW)
 
 
 @pytest.fixture
@@ -93,75 +61,8 @@ def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await predicate():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
-async def employee_by_telegram(session: AsyncSession, telegram_id: int) -> Employee:
-    return (
-        await session.execute(select(Employee).where(Employee.telegram_id == telegram_id))
-    ).scalar_one()
-
-
-async def register_case(
-    sessions: async_sessionmaker[AsyncSession],
-    database_url: str,
-    *,
-    summary: str = "Не представился клиенту, не уточнил потребность.",
-) -> Case:
-    """CS registers a case for Мария Козлова («Группа Юг») through the service."""
-    async with sessions() as session:
-        author = await employee_by_telegram(session, CS_ID)
-        manager = await employee_by_telegram(session, OTHER_MANAGER_ID)
-        return await cases.register(
-            session,
-            author,
-            cases.CaseDraft(
-                manager_id=manager.id,
-                tab=CaseTab.CASES,
-                category=CaseCategory.COMMUNICATION,
-                source=CaseSource.CALL,
-                incident_date=date.today() - timedelta(days=1),
-                summary=summary,
-            ),
-            settings=make_settings(database_url),
-            texts=texts(),
-            bot_username="cs_test_bot",
-        )
-
-
-async def lead_performs(
-    sessions: async_sessionmaker[AsyncSession],
-    database_url: str,
-    case_id: int,
-    act: CaseAct,
-    data: cases.ActInput | None = None,
-) -> Case:
-    async with sessions() as session:
-        lead = await employee_by_telegram(session, LEAD_ID)
-        return await cases.perform(
-            session,
-            lead,
-            case_id,
-            act,
-            settings=make_settings(database_url),
-            texts=texts(),
-            data=data,
-        )
-
-
 def with_text(emu: BotAPIEmulator, chat_id: int, text: str) -> list[StoredMessage]:
     return [m for m in emu.bot_messages(chat_id) if any(text in v for v in m.versions)]
-
-
-async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
-    async with sessions() as session:
-        return list((await session.execute(select(OutboxMessage))).scalars())
 
 
 async def test_a_restart_between_briefing_held_and_the_recheck_still_delivers_it_once(
@@ -171,17 +72,18 @@ async def test_a_restart_between_briefing_held_and_the_recheck_still_delivers_it
     database_url: str,
 ) -> None:
     mark = emu.mark()
-    case = await register_case(sessions, database_url)
+    case = await register_case(sessions, database_url, source=CaseSource.CALL)
     copy = await emu.wait_for_message(LEAD_ID, contains=f"Кейс #{case.id}", after=mark)
 
     # «Беру в работу» and the briefing date through the service, as the lead...
-    await lead_performs(sessions, database_url, case.id, CaseAct.ACCEPT)
+    await act_on_case(sessions, database_url, case.id, LEAD_ID, CaseAct.ACCEPT)
     tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
     briefing = datetime.combine(tomorrow, time(11, 0), tzinfo=MOSCOW).astimezone(UTC)
-    await lead_performs(
+    await act_on_case(
         sessions,
         database_url,
         case.id,
+        LEAD_ID,
         CaseAct.SET_BRIEFING,
         cases.ActInput(briefing_at=briefing),
     )
@@ -272,7 +174,12 @@ async def test_thirty_cases_in_a_minute_all_reach_the_group_and_the_lead(
     for wave in range(0, BURST, 5):
         registered += await asyncio.gather(
             *(
-                register_case(sessions, database_url, summary=f"Ошибка номер {n}, тел. 89991234567")
+                register_case(
+                    sessions,
+                    database_url,
+                    summary=f"Ошибка номер {n}, тел. 89991234567",
+                    source=CaseSource.CALL,
+                )
                 for n in range(wave, wave + 5)
             )
         )

@@ -10,25 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import reminders
 from db.engine import write_transaction
-from db.models import OutboxMessage, OutboxState, Reminder, ReminderState
+from db.models import OutboxState, Reminder, ReminderState
 from emulator import BotAPIEmulator
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import LEAD_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-
-
-async def wait_until(predicate, timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await predicate():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
-async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
-    async with sessions() as session:
-        return list((await session.execute(select(OutboxMessage))).scalars())
+from tests.e2e.steps import outbox_rows, wait_until
 
 
 async def test_sigkill_between_writing_and_sending_delivers_once_after_restart(
