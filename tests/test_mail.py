@@ -4,12 +4,8 @@ sent by the job, retried after MAIL_RETRY_INTERVAL while the server is down."""
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,23 +16,7 @@ from bot.services import mail
 from db.engine import write_transaction
 from db.models import MailMessage, MailState
 from tests.conftest import make_settings
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.fixtures.mail import Inbox, free_port
 
 
 @pytest.fixture
