@@ -46,7 +46,16 @@ from emulator import BotAPIEmulator, StoredMessage
 from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
-from tests.e2e.steps import THINK, day_label, pick_day_ahead, press, say, step, today
+from tests.e2e.steps import (
+    THINK,
+    day_label,
+    next_working_day,
+    pick_day_ahead,
+    press,
+    say,
+    step,
+    today,
+)
 from tests.e2e.world import (
     act_on_case,
     an_analysis,
@@ -256,13 +265,6 @@ async def say_nothing() -> StoredMessage:
 
 def with_button(button: str) -> Callable[[StoredMessage], bool]:
     return lambda message: any(button in label for row in message.buttons for label in row)
-
-
-def next_working_day(start: date) -> date:
-    day = start + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
 
 
 # --- CS in the private chat -------------------------------------------------------------------
