@@ -18,9 +18,14 @@ async def by_id(session: AsyncSession, appeal_id: int) -> Appeal | None:
 
 
 async def by_id_for_update(session: AsyncSession, appeal_id: int) -> Appeal | None:
-    """The appeal re-read from the database (inside a write transaction: the current state)."""
+    """The appeal re-read from the database and locked until the transaction ends (inside a
+    write transaction: the current state). On PostgreSQL a second decider waits here, then
+    reads what the first one wrote; on SQLite BEGIN IMMEDIATE has serialised them already."""
     result = await session.execute(
-        select(Appeal).where(Appeal.id == appeal_id).execution_options(populate_existing=True)
+        select(Appeal)
+        .where(Appeal.id == appeal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()
 

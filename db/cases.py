@@ -16,9 +16,14 @@ async def by_id(session: AsyncSession, case_id: int) -> Case | None:
 
 
 async def by_id_for_update(session: AsyncSession, case_id: int) -> Case | None:
-    """The case re-read from the database (inside a write transaction: the current state)."""
+    """The case re-read from the database and locked until the transaction ends (inside a
+    write transaction: the current state). On PostgreSQL a second decider waits here, then
+    reads what the first one wrote; on SQLite BEGIN IMMEDIATE has serialised them already."""
     result = await session.execute(
-        select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+        select(Case)
+        .where(Case.id == case_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()
 

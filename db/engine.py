@@ -4,16 +4,21 @@ SQLite is set up for a bot that writes from several tasks at once: WAL (readers 
 the writer), foreign keys on, a busy timeout, and write transactions that BEGIN IMMEDIATE so
 that two writers queue on the lock instead of failing with "database is locked" when a
 deferred transaction tries to upgrade its read lock.
+
+PostgreSQL runs writers side by side, so a use case that reads a state and changes it locks
+what it decides on: the aggregate's row `SELECT … FOR UPDATE` (`with_for_update()`, which
+SQLite ignores), a claim `FOR UPDATE SKIP LOCKED`, or `lock_name` for rows still to come.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -39,6 +44,12 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite and url.database not in (None, "", ":memory:"):
         # An update holds one connection while its handler runs; allow many at once.
         options = {"pool_size": 20, "max_overflow": 20}
+    elif url.get_backend_name() == "postgresql":
+        # The same, counted against the server's max_connections (100 by default) for each
+        # process; pre-ping drops connections a restarted or failed-over server has closed.
+        # Isolation stays PostgreSQL's default, READ COMMITTED: every statement sees what was
+        # committed before it, and a row locked FOR UPDATE is re-read once its lock is free.
+        options = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
     engine = create_async_engine(url, echo=echo, connect_args=connect_args, **options)
     if is_sqlite:
         _set_up_sqlite(engine)
@@ -98,3 +109,20 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
             await session.rollback()
         raise
     await session.commit()
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    bind = session.bind
+    return bind is not None and bind.dialect.name == "postgresql"
+
+
+async def lock_name(session: AsyncSession, *name: str | int) -> None:
+    """Hold the lock called `name` until the transaction ends, for a decision on rows that do
+    not exist yet (the next number, one pending request per person), where there is no row
+    to lock FOR UPDATE. On PostgreSQL a transaction-level advisory lock; on SQLite nothing is
+    needed, as write transactions are serialised already (BEGIN IMMEDIATE)."""
+    if not is_postgres(session):
+        return
+    digest = hashlib.blake2b(":".join(map(str, name)).encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -21,6 +21,19 @@ async def due(session: AsyncSession, now: datetime, limit: int = 500) -> Sequenc
     return result.scalars().all()
 
 
+async def claim(session: AsyncSession, reminder_id: int) -> Reminder | None:
+    """The reminder if it is still pending, locked until the transaction ends; None if it is
+    gone, no longer pending, or being delivered by a concurrent sweep right now (PostgreSQL's
+    SKIP LOCKED: that sweep delivers it; on SQLite writers are serialised already)."""
+    result = await session.execute(
+        select(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.state == ReminderState.PENDING)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
 async def upcoming(
     session: AsyncSession, *, subject_prefix: str = "", limit: int = 50
 ) -> Sequence[Reminder]:

@@ -15,10 +15,13 @@ async def by_id(session: AsyncSession, request_id: int) -> ServiceRequest | None
 
 
 async def by_id_for_update(session: AsyncSession, request_id: int) -> ServiceRequest | None:
-    """The request re-read from the database (inside a write transaction: the current state)."""
+    """The request re-read from the database and locked until the transaction ends (inside a
+    write transaction: the current state). On PostgreSQL a second decider waits here, then
+    reads what the first one wrote; on SQLite BEGIN IMMEDIATE has serialised them already."""
     result = await session.execute(
         select(ServiceRequest)
         .where(ServiceRequest.id == request_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()

@@ -1,13 +1,19 @@
-"""Shared fixtures: a real SQLite file migrated by Alembic, settings, the text catalogue."""
+"""Shared fixtures: a real database migrated by Alembic, settings, the text catalogue.
+
+Every test that uses a database runs twice: on a SQLite file and on PostgreSQL (a server the
+session starts itself, tests/fixtures/postgres.py). The end-to-end tests run on SQLite only,
+except those marked `both_databases`; a test marked `sqlite_only` is skipped on PostgreSQL.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
@@ -16,6 +22,7 @@ from db import employees as employees_db
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
 from db.models import Employee
+from tests.fixtures.postgres import PostgresServer, find_binaries, unavailable
 
 TOKEN = "123456:TEST-token_abc"
 CS_CHAT_ID = -1001000000001
@@ -39,15 +46,99 @@ async def person(session: AsyncSession, telegram_id: int) -> Employee:
     return found
 
 
+DATABASES = ("sqlite", "postgres")
+_PG_BINARIES = find_binaries()
+_PG_UNAVAILABLE = unavailable()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: an end-to-end test that runs on PostgreSQL too"
+    )
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): a test of SQLite itself, skipped on PostgreSQL"
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if _PG_UNAVAILABLE is not None:
+        return f"postgresql: {_PG_UNAVAILABLE} (CS_BOT_PG_BIN names the binaries' folder)"
+    return f"postgresql: {_PG_BINARIES}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_kind" not in metafunc.fixturenames:
+        return
+    end_to_end = "e2e" in Path(str(metafunc.definition.path)).parts
+    if end_to_end and metafunc.definition.get_closest_marker("both_databases") is None:
+        return
+    metafunc.parametrize("database_kind", DATABASES, indirect=True, ids=DATABASES)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    if _PG_UNAVAILABLE is not None or _PG_BINARIES is None:
+        pytest.skip(_PG_UNAVAILABLE)
+    server = PostgresServer(_PG_BINARIES)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """ "sqlite" or "postgres" (parametrised by pytest_generate_tests; SQLite if not)."""
+    kind: str = getattr(request, "param", "sqlite")
+    if kind == "postgres":
+        marker = request.node.get_closest_marker("sqlite_only")
+        if marker is not None:
+            pytest.skip(marker.kwargs.get("reason") or "a test of SQLite itself")
+        if _PG_UNAVAILABLE is not None:
+            pytest.skip(_PG_UNAVAILABLE)
+    return kind
+
+
+def _database(
+    request: pytest.FixtureRequest, kind: str, tmp_path: Path, name: str, *, migrated: bool
+) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / name}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    database = server.create_database(migrated=migrated)
+    try:
+        yield server.url(database)
+    finally:
+        server.drop_database(database)
+
+
+@pytest.fixture
+def database_url(
+    request: pytest.FixtureRequest, database_kind: str, tmp_path: Path
+) -> Iterator[str]:
+    """A database of the test's own: a SQLite file to migrate, or a migrated PostgreSQL one."""
+    yield from _database(request, database_kind, tmp_path, "bot.db", migrated=True)
+
+
+@pytest.fixture
+def empty_database_url(
+    request: pytest.FixtureRequest, database_kind: str, tmp_path: Path
+) -> Iterator[str]:
+    """A database with no tables at all (for the tests of the migrations themselves)."""
+    yield from _database(request, database_kind, tmp_path, "empty.db", migrated=False)
+
+
+def is_postgres(database_url: str) -> bool:
+    return make_url(database_url).get_backend_name() == "postgresql"
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
-    await upgrade(engine)
+    if not is_postgres(database_url):  # PostgreSQL's comes migrated from the template
+        await upgrade(engine)
     yield engine
     await engine.dispose()
 

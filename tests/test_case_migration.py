@@ -3,9 +3,9 @@ UTC, and the history comments the bot wrote in English read in Russian."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import text
+from sqlalchemy import Date, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine, create_session_factory
@@ -14,9 +14,9 @@ from db.models import AuditEntry, Case
 
 
 async def test_0006_moves_briefing_days_to_noon_utc_and_rewrites_english_comments(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         await _check(engine)
     finally:
@@ -29,25 +29,25 @@ async def _check(engine: AsyncEngine) -> None:
         await connection.execute(
             text(
                 "INSERT INTO working_groups (id, name, active, created_at)"
-                " VALUES (1, 'Группа Юг', 1, '2026-11-01 10:00:00')"
+                " VALUES (1, 'Группа Юг', TRUE, '2026-11-01 10:00:00')"
             )
         )
         await connection.execute(
             text(
                 "INSERT INTO employees (id, full_name, role, position, active, created_at,"
-                " updated_at) VALUES (1, 'Мария Козлова', 'manager', '', 1,"
+                " updated_at) VALUES (1, 'Мария Козлова', 'manager', '', TRUE,"
                 " '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
             )
         )
-        for case_id, briefing in ((1, "2026-11-20"), (2, None)):
+        for case_id, briefing in ((1, date(2026, 11, 20)), (2, None)):
             await connection.execute(
                 text(
                     "INSERT INTO cases (id, tab, category, source, manager_id, group_id,"
                     " incident_date, summary, state, repeated, briefing_date, created_at,"
                     " updated_at) VALUES (:id, 'cases', 'communication', 'call', 1, 1,"
-                    " '2026-11-10', 'Текст', 'briefing_set', 0, :briefing,"
+                    " '2026-11-10', 'Текст', 'briefing_set', FALSE, :briefing,"
                     " '2026-11-11 10:00:00', '2026-11-11 10:00:00')"
-                ),
+                ).bindparams(bindparam("briefing", type_=Date)),
                 {"id": case_id, "briefing": briefing},
             )
         for entry_id, case_id, action, comment in (

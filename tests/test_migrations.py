@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -30,8 +31,8 @@ def _diff(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, Base.metadata))
 
 
-async def test_upgrade_downgrade_upgrade_on_an_empty_file(database_url: str) -> None:
-    engine = create_engine(database_url)
+async def test_upgrade_downgrade_upgrade_on_an_empty_file(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     try:
         async with engine.connect() as connection:
             assert await connection.run_sync(_tables) == set()
@@ -63,6 +64,7 @@ async def test_models_and_migrations_do_not_drift(engine: AsyncEngine) -> None:
     assert diff == [], f"models differ from migrations: {diff}"
 
 
+@pytest.mark.sqlite_only(reason="PRAGMAs are SQLite's own")
 async def test_session_connection_has_wal_and_foreign_keys(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -21,8 +21,10 @@ ROWS = [
 ]
 
 
-async def test_failed_rows_of_a_blocked_person_become_kept_and_back(database_url: str) -> None:
-    engine = create_engine(database_url)
+async def test_failed_rows_of_a_blocked_person_become_kept_and_back(
+    empty_database_url: str,
+) -> None:
+    engine = create_engine(empty_database_url)
     try:
         await upgrade(engine, "0006")
         async with engine.begin() as connection:

@@ -27,7 +27,7 @@ from db import audit
 from db import cases as cases_db
 from db import employees as employees_db
 from db import outbox as outbox_db
-from db.engine import write_transaction
+from db.engine import lock_name, write_transaction
 from db.models import (
     FINAL_CASE_STATES,
     Case,
@@ -285,6 +285,9 @@ async def register_in_transaction(
         raise NotFound("case-error-manager")
     if not manager.groups:
         raise Invalid("case-error-manager-group", name=manager.full_name)
+    # One registration at a time, as on SQLite: numbers are given in the order the cases are
+    # published, and a case registered at the same moment counts as the earlier same error.
+    await lock_name(session, "cases:register")
     now = datetime.now(UTC)
     earlier = await cases_db.earlier_same_error(
         session,

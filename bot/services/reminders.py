@@ -99,9 +99,9 @@ async def sweep(
     delivered = 0
     for reminder_id in due_ids:
         async with session_factory() as session, write_transaction(session):
-            reminder = await session.get(Reminder, reminder_id)
-            # Re-read inside the write lock: a concurrent sweep or a cancel may have won.
-            if reminder is None or reminder.state != ReminderState.PENDING:
+            # Claimed inside the write transaction: a concurrent sweep or a cancel may have won.
+            reminder = await reminders_db.claim(session, reminder_id)
+            if reminder is None:
                 continue
             renderer = registry.renderer(reminder.kind)
             reminder.fired_at = datetime.now(UTC)

@@ -35,7 +35,7 @@ from db import employees as employees_db
 from db import links as links_db
 from db import outbox as outbox_db
 from db import requests as requests_db
-from db.engine import write_transaction
+from db.engine import lock_name, write_transaction
 from db.models import (
     Appeal,
     AppealState,
@@ -266,6 +266,8 @@ async def submit(
         raise Forbidden("request-error-kind-forbidden")
     today = local_today(settings)
     async with write_transaction(session):
+        # One filing at a time, as on SQLite: numbers are given in the order CS gets them.
+        await lock_name(session, "requests:submit")
         if kind == RequestKind.FORWARDING:
             fields, group_id = await _forwarding_fields(session, actor, draft, today)
         elif kind == RequestKind.STAFFING:

@@ -29,6 +29,8 @@ GROUP_LIMIT = 20
 BURST = 30
 TITLE = re.compile(r"Кейс #(\d+)")
 
+pytestmark = pytest.mark.both_databases  # concurrent writers: PostgreSQL's locks are at stake
+
 
 @pytest.fixture
 def emulator_limits() -> EmulatorLimits:
