@@ -26,7 +26,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.state import State
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
@@ -216,6 +216,39 @@ async def open_beside(
         await manager.start(state, data=data, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
     finally:
         _OPENED_FROM.reset(token)
+
+
+async def open_in_private(
+    query: CallbackQuery,
+    manager: DialogManager,
+    state: State,
+    data: dict[str, Any],
+    *,
+    opened_key: str,
+) -> None:
+    """Open a short input dialog (a decision's comment, a rejection's reason) from a post's
+    button in the presser's private chat: at once when pressed there; when pressed in a
+    group, in his private chat with an alert `opened_key` saying where to go on — or, when
+    Telegram will not let the bot write to him (he never pressed «Старт», or blocked the
+    bot), an alert saying to open the chat first, and nothing opened."""
+    texts: Texts = manager.middleware_data["texts"]
+    user_id = query.from_user.id
+    if query.message is not None and query.message.chat.id == user_id:
+        await manager.start(state, data=data, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+        await query.answer()
+        return
+    # The dialog is started in the background (its message is sent after this handler
+    # returns), so a refusal would come too late to tell him: ask Telegram first.
+    bot: Bot = manager.middleware_data["bot"]
+    try:
+        await bot.send_chat_action(chat_id=user_id, action="typing")
+    except (TelegramForbiddenError, TelegramBadRequest) as error:  # 403, or «chat not found»
+        log.info("private chat of %s not open: %s", user_id, error)
+        await query.answer(texts("shortcut-no-private"), show_alert=True)
+        return
+    background = manager.bg(user_id=user_id, chat_id=user_id)
+    await background.start(state, data=data, mode=StartMode.RESET_STACK)
+    await query.answer(texts(opened_key), show_alert=True)
 
 
 class KitMessageManager(MessageManager):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog import DialogManager, Window
 from aiogram_dialog.widgets.input import ManagedTextInput, TextInput
 from aiogram_dialog.widgets.kbd import Cancel
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import RequestAct, RequestButton
-from bot.conversation import Dialog
+from bot.conversation import Dialog, open_in_private
 from bot.dialog_widgets import T, hint, say_and_stay
 from bot.services import requests
 from bot.services.errors import Invalid, ServiceError
@@ -53,17 +53,13 @@ async def request_button(
             texts("request-taken" if act == RequestAct.TAKE else "request-marked-done")
         )
         return
-    data = {"request_id": request_id}
-    if query.message is not None and query.message.chat.id == query.from_user.id:
-        await dialog_manager.start(
-            RejectSG.reason, data=data, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND
-        )
-        await query.answer()
-        return
-    # Pressed in the group: the reason is asked in the user's private chat with the bot.
-    background = dialog_manager.bg(user_id=query.from_user.id, chat_id=query.from_user.id)
-    await background.start(RejectSG.reason, data=data, mode=StartMode.RESET_STACK)
-    await query.answer(texts("request-reject-opened"), show_alert=True)
+    await open_in_private(
+        query,
+        dialog_manager,
+        RejectSG.reason,
+        {"request_id": request_id},
+        opened_key="request-reject-opened",
+    )
 
 
 async def reason_given(

@@ -174,6 +174,14 @@ async def test_appeal_command_partial_reject_refusals_and_the_sla_reminder(
     ]
     # The step is shown again below the hint.
     pick = await wrong(emu, LEAD_ID, "первый", "Выберите кейс кнопкой", "Выберите кейс, который")
+    assert pick.buttons[-1] == ["Отмена"]  # the first step: nothing to go back to
+    reason = await step(emu, LEAD_ID, pick, f"#{first.id} ·", "Напишите, почему")
+    assert reason.buttons[-1] == ["◀ Назад", "Отмена"]
+    evidence = await say(emu, LEAD_ID, REASON, "приложите доказательства")
+    assert evidence.buttons[-1] == ["◀ Назад", "Отмена"]
+    # «◀ Назад» goes a step back each time: the reason (as written), then the case.
+    reason = await step(emu, LEAD_ID, evidence, "◀ Назад", "Напишите, почему")
+    pick = await step(emu, LEAD_ID, reason, "◀ Назад", "Выберите кейс")
     await step(emu, LEAD_ID, pick, f"#{first.id} ·", "Напишите, почему")
     evidence = await say(emu, LEAD_ID, REASON, "приложите доказательства")
     review = await step(emu, LEAD_ID, evidence, "Пропустить", "Проверьте апелляцию")
@@ -191,6 +199,14 @@ async def test_appeal_command_partial_reject_refusals_and_the_sla_reminder(
         CS_CHAT_ID, contains="ждёт решения", after=mark, timeout=15
     )
     assert "Апелляция #1" in reminder.text
+
+    # A CS member who never pressed «Старт» in the bot: told to open the chat, nothing opens.
+    emu.add_user(CS_ID, "Ольга", "Смирнова", started=False)
+    mark = emu.mark()
+    assert "откройте личный чат" in await alert(emu, CS_ID, post, "Частично")
+    await asyncio.sleep(1)
+    assert bot_messages_after(emu, mark, [CS_ID]) == {}
+    emu.add_user(CS_ID, "Ольга", "Смирнова")
 
     mark = emu.mark()
     await decide_in_group(

@@ -211,7 +211,14 @@ async def test_a_badge_request_is_rejected_with_a_reason(
     await step(emu, MARIA, review, "Отправить", "отправлен")
     post = await emu.wait_for_message(CS_CHAT_ID, contains="· Бейдж", after=mark)
 
+    # A CS member who never pressed «Старт» in the bot: told to open the chat, nothing opens.
+    emu.add_user(CS_ID, "Ольга", "Смирнова", started=False)
+    answer = await press(emu, CS_ID, post, "Отклонить")
+    assert "откройте личный чат" in (answer.text or "")
+    emu.add_user(CS_ID, "Ольга", "Смирнова")
+
     # «Отклонить» in the group asks for the reason in CS's private chat.
+    mark = emu.mark()
     answer = await press(emu, CS_ID, post, "Отклонить")
     assert "личном чате" in (answer.text or "")
     await emu.wait_for_message(CS_ID, contains="Почему запрос", after=mark)
