@@ -68,12 +68,6 @@ def db_id(text: str) -> int:
     return value if 1 <= value <= MAX_DB_ID else 0
 
 
-def services_of(manager: DialogManager) -> tuple[AsyncSession, Employee | None, Texts]:
-    """The update's DB session, employee and texts, as the middlewares put them."""
-    data = manager.middleware_data
-    return data["session"], data.get("employee"), data["texts"]
-
-
 # --- the update's services in a dialog's handlers -------------------------------------------
 # Getters take these as typed keyword arguments; a button's or an input's handler has only
 # the manager, whose middleware_data holds what the middlewares put there.

@@ -15,6 +15,8 @@ from bot.callbacks import (
     CaseAct,
     CaseButton,
     Decision,
+    DigestAct,
+    DigestButton,
     MeetingButton,
     OpenDialog,
     QueueKind,
@@ -150,6 +152,25 @@ def _results_button(key: str, month: int, page: int, texts: Texts) -> InlineKeyb
     return InlineKeyboardButton(
         text=texts(key), callback_data=ResultsPage(month=month, page=page).pack()
     )
+
+
+# --- /digest -------------------------------------------------------------------------------
+
+
+def digest_preview(month: int, *, posted: bool, texts: Texts) -> InlineKeyboardMarkup:
+    """«Опубликовать» · «Отмена» under a /digest preview of `month` (YYYYMM); only «Закрыть»
+    once that month's digest is posted."""
+    close = InlineKeyboardButton(
+        text=texts("digest-btn-close" if posted else "btn-cancel"),
+        callback_data=DigestButton(act=DigestAct.CLOSE, month=month).pack(),
+    )
+    if posted:
+        return InlineKeyboardMarkup(inline_keyboard=[[close]])
+    publish = InlineKeyboardButton(
+        text=texts("digest-btn-publish"),
+        callback_data=DigestButton(act=DigestAct.PUBLISH, month=month).pack(),
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[publish, close]])
 
 
 # --- the private chat ----------------------------------------------------------------------

@@ -9,20 +9,14 @@ as it is at that moment.
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import (
-    BufferedInputFile,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-)
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import keyboards
 from bot.callbacks import DigestAct, DigestButton
 from bot.filters import RoleFilter
 from bot.services import digest, months
@@ -36,21 +30,6 @@ router = Router(name=__name__)
 router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
 # Buttons are not filtered by role here: a press by anyone else gets the service's refusal
 # («only CS publishes»), which says more than the generic «stale button».
-
-
-def _keyboard(month: date, *, posted: bool, texts: Texts) -> InlineKeyboardMarkup:
-    code = months.code(month)
-    close = InlineKeyboardButton(
-        text=texts("digest-btn-close" if posted else "btn-cancel"),
-        callback_data=DigestButton(act=DigestAct.CLOSE, month=code).pack(),
-    )
-    if posted:
-        return InlineKeyboardMarkup(inline_keyboard=[[close]])
-    publish = InlineKeyboardButton(
-        text=texts("digest-btn-publish"),
-        callback_data=DigestButton(act=DigestAct.PUBLISH, month=code).pack(),
-    )
-    return InlineKeyboardMarkup(inline_keyboard=[[publish, close]])
 
 
 @router.message(Command("digest"))
@@ -78,7 +57,10 @@ async def show_digest_preview(
     for text in first:
         await message.answer(text)
     await message.answer(
-        last, reply_markup=_keyboard(month, posted=preview.posted is not None, texts=texts)
+        last,
+        reply_markup=keyboards.digest_preview(
+            months.code(month), posted=preview.posted is not None, texts=texts
+        ),
     )
 
 
