@@ -5,6 +5,8 @@ arguments."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiogram_dialog import DialogManager
@@ -13,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import appeals
 from bot.settings import Settings
 from bot.texts import Html, Texts
-from db.models import Case, Employee
+from db.models import Employee
 from handlers.appeals.handlers import decision_of
 from handlers.review_flow import REVIEWING, shortened
 
@@ -41,11 +43,26 @@ def _evidence_summary(items: list[dict[str, str]], texts: Texts) -> Html:
     return Html("\n" + appeals.describe_evidence(items, texts))
 
 
-async def _case(
-    manager: DialogManager, session: AsyncSession, employee: Employee | None
-) -> tuple[int, Case | None]:
+@dataclass(frozen=True)
+class _AboutCase:
+    """What the steps say of the draft's case (empty when he may no longer see it)."""
+
+    id: int
+    manager: str
+    posted: datetime | str
+    closes: datetime | str
+
+
+async def _about_case(
+    manager: DialogManager, session: AsyncSession, employee: Employee | None, settings: Settings
+) -> _AboutCase:
     case_id = int(manager.dialog_data.get("case_id", 0))
-    return case_id, await appeals.case_of(session, employee, case_id)
+    case = await appeals.case_of(session, employee, case_id)
+    if case is None:
+        return _AboutCase(case_id, "", "", "")
+    return _AboutCase(
+        case_id, case.manager.full_name, case.created_at, appeals.window_closes(case, settings)
+    )
 
 
 async def pick_getter(
@@ -77,15 +94,15 @@ async def reason_getter(
     texts: Texts,
     **_: Any,
 ) -> dict[str, Any]:
-    case_id, case = await _case(dialog_manager, session, employee)
+    case = await _about_case(dialog_manager, session, employee, settings)
     return {
         "prompt": texts(
             "appeal-ask-reason",
-            id=case_id,
-            manager=case.manager.full_name if case else "",
+            id=case.id,
+            manager=case.manager,
+            closes=case.closes,
             min=appeals.MIN_REASON,
             max=appeals.MAX_REASON,
-            closes=appeals.window_closes(case, settings) if case else "",
             procedure=await _procedure(session, texts),
         ),
     }
@@ -115,14 +132,14 @@ async def review_getter(
     **_: Any,
 ) -> dict[str, Any]:
     data = dialog_manager.dialog_data
-    case_id, case = await _case(dialog_manager, session, employee)
+    case = await _about_case(dialog_manager, session, employee, settings)
     return {
         "text": texts(
             "appeal-review",
-            id=case_id,
-            manager=case.manager.full_name if case else "",
-            posted=case.created_at if case else "",
-            closes=appeals.window_closes(case, settings) if case else "",
+            id=case.id,
+            manager=case.manager,
+            posted=case.posted,
+            closes=case.closes,
             reason=shortened(data.get("reason", ""), SHOWN_REASON),
             evidence=_evidence_summary(data.get("evidence", []), texts),
         ),
