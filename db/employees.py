@@ -25,6 +25,17 @@ async def by_id(session: AsyncSession, employee_id: int) -> Employee | None:
     return await session.get(Employee, employee_id)
 
 
+async def by_id_for_update(session: AsyncSession, employee_id: int) -> Employee | None:
+    """The entry re-read and locked until the transaction ends (see cases.by_id_for_update)."""
+    result = await session.execute(
+        select(Employee)
+        .where(Employee.id == employee_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
 async def all_employees(session: AsyncSession) -> Sequence[Employee]:
     result = await session.execute(select(Employee).order_by(Employee.full_name, Employee.id))
     return result.scalars().all()

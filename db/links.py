@@ -19,6 +19,17 @@ async def by_id(session: AsyncSession, link_id: int) -> LinkItem | None:
     return await session.get(LinkItem, link_id)
 
 
+async def by_id_for_update(session: AsyncSession, link_id: int) -> LinkItem | None:
+    """The link re-read and locked until the transaction ends (see cases.by_id_for_update)."""
+    result = await session.execute(
+        select(LinkItem)
+        .where(LinkItem.id == link_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
 async def keys(session: AsyncSession) -> set[str]:
     result = await session.execute(select(LinkItem.key).where(LinkItem.key.is_not(None)))
     return {key for key in result.scalars() if key}

@@ -15,6 +15,18 @@ async def by_id(session: AsyncSession, invite_id: int) -> MeetingInvite | None:
     return await session.get(MeetingInvite, invite_id)
 
 
+async def by_id_for_update(session: AsyncSession, invite_id: int) -> MeetingInvite | None:
+    """The invitation re-read and locked until the transaction ends (see
+    cases.by_id_for_update)."""
+    result = await session.execute(
+        select(MeetingInvite)
+        .where(MeetingInvite.id == invite_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
 async def of_lead(session: AsyncSession, month: date, lead_id: int) -> MeetingInvite | None:
     """The invitation of `lead_id` for `month` (one per month and lead), if any."""
     result = await session.execute(

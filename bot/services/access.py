@@ -20,7 +20,7 @@ from bot.texts import Texts
 from db import access as access_db
 from db import audit
 from db import employees as employees_db
-from db.engine import write_transaction
+from db.engine import lock_name, write_transaction
 from db.models import AccessRequest, AccessRequestState, Employee, Role
 
 
@@ -48,7 +48,7 @@ async def recognise(session: AsyncSession, applicant: Applicant) -> Employee | N
     if employee is None or not employee.active or employee.telegram_id is not None:
         return None
     async with write_transaction(session):
-        await session.refresh(employee)
+        await session.refresh(employee, with_for_update=True)
         if employee.telegram_id is not None:  # bound by a concurrent /start meanwhile
             return employee if employee.telegram_id == applicant.telegram_id else None
         employee.telegram_id = applicant.telegram_id
@@ -89,6 +89,7 @@ async def bootstrap_cs_team(session: AsyncSession, telegram_ids: Sequence[int]) 
     """Make the ids of `CS_TEAM_IDS` CS members; returns how many entries were created."""
     created = 0
     async with write_transaction(session):
+        await lock_name(session, "access:bootstrap")  # several processes may start at once
         for telegram_id in telegram_ids:
             employee = await employees_db.by_telegram_id(session, telegram_id)
             if employee is not None:
@@ -108,6 +109,7 @@ async def request_access(
     if await employees_db.by_telegram_id(session, applicant.telegram_id) is not None:
         raise AlreadyDone("access-already-known")
     async with write_transaction(session):
+        await lock_name(session, "access:request", applicant.telegram_id)  # one pending each
         pending = await access_db.pending_for(session, applicant.telegram_id)
         if pending is not None:
             raise AlreadyDone("access-already-requested", date=pending.created_at)
@@ -154,8 +156,13 @@ async def candidates(
     return sorted(entries, key=lambda employee: (-likeness(employee), employee.full_name))
 
 
-async def pending_request(session: AsyncSession, request_id: int) -> AccessRequest:
-    request = await access_db.by_id(session, request_id)
+async def pending_request(
+    session: AsyncSession, request_id: int, *, for_update: bool = False
+) -> AccessRequest:
+    """The request if it still waits for a decision (`for_update`: locked, inside the write
+    transaction that decides it)."""
+    find = access_db.by_id_for_update if for_update else access_db.by_id
+    request = await find(session, request_id)
     if request is None:
         raise NotFound()
     if request.state != AccessRequestState.PENDING:
@@ -173,8 +180,8 @@ async def approve(
 ) -> AccessRequest:
     actor = require_role(actor, Role.CS)
     async with write_transaction(session):
-        request = await pending_request(session, request_id)
-        employee = await employees_db.by_id(session, employee_id)
+        request = await pending_request(session, request_id, for_update=True)
+        employee = await employees_db.by_id_for_update(session, employee_id)
         if employee is None or not employee.active:
             raise NotFound("access-employee-missing")
         if employee.telegram_id is not None:
@@ -221,7 +228,7 @@ async def reject(
 ) -> AccessRequest:
     actor = require_role(actor, Role.CS)
     async with write_transaction(session):
-        request = await pending_request(session, request_id)
+        request = await pending_request(session, request_id, for_update=True)
         request.state = AccessRequestState.REJECTED
         request.decided_by_id = actor.id
         request.decided_by = actor

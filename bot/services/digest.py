@@ -47,7 +47,7 @@ from db import digest as digest_db
 from db import employees as employees_db
 from db import results as results_db
 from db.digest import RepeatedGroup
-from db.engine import write_transaction
+from db.engine import lock_name, write_transaction
 from db.models import AppealState, CaseCategory, CaseTab, DigestPost, Employee, Role
 
 log = logging.getLogger(__name__)
@@ -415,6 +415,9 @@ async def publish(
             assert actor is not None
             # Re-read under the write lock: the role may have changed since the preview.
             posted_by = check_can_post(await employees_db.by_id(session, actor.id)).id
+        # The month is posted once: a second publisher (CS, the schedule, another process)
+        # waits here and then finds the first one's post.
+        await lock_name(session, "digest", f"{month:%Y-%m}")
         existing = await digest_db.post_of(session, month)
         if existing is not None:
             raise AlreadyDone(
@@ -529,6 +532,7 @@ async def _tell_missing(
     assert settings.cs_chat_id is not None
     subject = missing_subject(month)
     async with write_transaction(session):
+        await lock_name(session, "digest", f"{month:%Y-%m}")  # CS is told once
         if await digest_db.notice_recorded(session, subject):
             return "missing, told"
         reminders.schedule_notice(

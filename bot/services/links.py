@@ -16,7 +16,7 @@ from bot.services.errors import Invalid, NotFound
 from bot.services.roles import require_role
 from db import audit
 from db import links as links_db
-from db.engine import write_transaction
+from db.engine import lock_name, write_transaction
 from db.models import Employee, LinkItem, Role
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "links.toml"
@@ -43,6 +43,7 @@ async def seed(session: AsyncSession, path: Path = SEED_FILE) -> int:
     """Add the links of the seed file whose keys the database does not have yet."""
     entries = tomllib.loads(path.read_text(encoding="utf-8")).get("link", [])
     async with write_transaction(session):
+        await lock_name(session, "links:add")  # several processes may start at once
         known = await links_db.keys(session)
         position = await links_db.next_position(session)
         added = 0
@@ -88,8 +89,9 @@ async def all_links(session: AsyncSession) -> Sequence[LinkItem]:
     return await links_db.all_links(session)
 
 
-async def get(session: AsyncSession, link_id: int) -> LinkItem:
-    link = await links_db.by_id(session, link_id)
+async def get(session: AsyncSession, link_id: int, *, for_update: bool = False) -> LinkItem:
+    """The link (`for_update`: locked, inside the write transaction that changes it)."""
+    link = await (links_db.by_id_for_update if for_update else links_db.by_id)(session, link_id)
     if link is None:
         raise NotFound("links-error-gone")
     return link
@@ -101,6 +103,7 @@ async def add(session: AsyncSession, actor: Employee | None, draft: LinkDraft) -
     url = clean(LinkField.URL, draft.url)
     note = clean(LinkField.NOTE, draft.note)
     async with write_transaction(session):
+        await lock_name(session, "links:add")  # the next position is taken once
         link = LinkItem(
             title=title,
             url=url,
@@ -122,7 +125,7 @@ async def change(
     actor = require_role(actor, Role.CS)
     text = clean(field, value)
     async with write_transaction(session):
-        link = await get(session, link_id)
+        link = await get(session, link_id, for_update=True)
         old = getattr(link, field.value)
         setattr(link, field.value, text)
         link.updated_at = datetime.now(UTC)
@@ -141,7 +144,7 @@ async def change(
 async def remove(session: AsyncSession, actor: Employee | None, link_id: int) -> str:
     actor = require_role(actor, Role.CS)
     async with write_transaction(session):
-        link = await get(session, link_id)
+        link = await get(session, link_id, for_update=True)
         title = link.title
         await session.delete(link)
         audit.record(

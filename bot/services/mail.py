@@ -9,7 +9,7 @@ down never blocks or breaks the Telegram side, and the mail goes out once it is 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -23,6 +23,9 @@ from db.models import MailMessage
 log = logging.getLogger(__name__)
 # A dead server must not hold the job for a minute (aiosmtplib's default).
 SMTP_TIMEOUT = 15.0
+# How long a claimed mail is left to its sender before another may send it (a sender that
+# died mid-send): well over one send's worst case.
+MAIL_LEASE = timedelta(seconds=4 * SMTP_TIMEOUT)
 
 
 async def queue_mail(session: AsyncSession, *, settings: Settings, subject: str, body: str) -> None:
@@ -67,7 +70,15 @@ async def send_pending_mail(
         log.exception("mail: the queue could not be read")
         return 0
     sent = 0
-    for row in rows:
+    for due in rows:
+        try:
+            async with session_factory() as session, write_transaction(session):
+                row = await mail_db.claim(session, due.id, now=datetime.now(UTC), lease=MAIL_LEASE)
+        except Exception:
+            log.exception("mail %s: could not be claimed", due.id)
+            continue
+        if row is None:  # another sender has it, or has sent it
+            continue
         try:
             await deliver(build_message(row, settings), settings)
         except Exception as error:  # any failure: try again later, never into the bot

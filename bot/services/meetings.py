@@ -193,11 +193,13 @@ def slot_moment(day: date, slot: time, settings: Settings) -> datetime:
 
 
 async def check_invite(
-    session: AsyncSession, actor: Employee | None, invite_id: int
+    session: AsyncSession, actor: Employee | None, invite_id: int, *, for_update: bool = False
 ) -> MeetingInvite:
     """The invitation, if `actor` is its lead and it is not cancelled (Forbidden, NotFound,
-    AlreadyDone otherwise). The button only names the invitation; this is the proof."""
-    invite = await meetings_db.by_id(session, invite_id)
+    AlreadyDone otherwise). The button only names the invitation; this is the proof.
+    `for_update`: locked, inside the write transaction that books it."""
+    find = meetings_db.by_id_for_update if for_update else meetings_db.by_id
+    invite = await find(session, invite_id)
     if invite is None:
         raise NotFound("meeting-error-gone")
     if actor is None or actor.id != invite.lead_id:
@@ -308,7 +310,7 @@ async def book(
     async with write_transaction(session):
         # Re-read under the write lock: the actor and the invitation may have changed.
         fresh = await employees_db.by_id(session, actor.id) if actor is not None else None
-        invite = await check_invite(session, fresh, invite_id)
+        invite = await check_invite(session, fresh, invite_id, for_update=True)
         previous = invite.meeting_at if invite.state == MeetingState.BOOKED else None
         if previous == moment:
             raise AlreadyDone("meeting-error-same", when=moment)
