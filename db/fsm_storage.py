@@ -18,13 +18,26 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
 from cachetools import LRUCache
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.engine import write_transaction
+from db.engine import is_postgres, write_transaction
 from db.models import FsmRecord
+from db.types import utcnow
 
 StateType = str | State | None
+
+
+def _upsert_statement(
+    session: AsyncSession, key: str, state: str | None, data: dict[str, Any]
+) -> Any:
+    """INSERT … ON CONFLICT (key) DO UPDATE, in the session's dialect: two first writes of
+    one key at once (two processes, say) both succeed, the later one's values kept."""
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    values = {"state": state, "data": data, "updated_at": utcnow()}
+    statement = insert(FsmRecord).values(key=key, **values)
+    return statement.on_conflict_do_update(index_elements=[FsmRecord.key], set_=values)
 
 
 class DatabaseStorage(BaseStorage):
@@ -81,15 +94,10 @@ class DatabaseStorage(BaseStorage):
             # and skipping them keeps ordinary updates off the write lock.
             return
         async with self._sessions() as session, write_transaction(session):
-            record = await session.get(FsmRecord, built)
             if new_state is None and not new_data:
-                if record is not None:
-                    await session.delete(record)
-            elif record is None:
-                session.add(FsmRecord(key=built, state=new_state, data=new_data))
+                await session.execute(delete(FsmRecord).where(FsmRecord.key == built))
             else:
-                record.state = new_state
-                record.data = new_data
+                await session.execute(_upsert_statement(session, built, new_state, new_data))
         self._cache[built] = (new_state, new_data)
 
     async def keys_with_state(self) -> list[str]:

@@ -247,6 +247,26 @@ async def test_concurrent_updates_of_different_users_all_land(
         assert await storage.get_data(_key(user)) == {"user": user}
 
 
+async def test_two_processes_saving_one_new_key_at_once_both_succeed(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two storages (two processes behind a webhook) save the first state of one key at
+    once: neither fails on the other's row, and one of the two values is kept whole."""
+    first, second = DatabaseStorage(sessions), DatabaseStorage(sessions)
+    get = AsyncSession.get
+
+    async def slow_get(self: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.05)  # both look for the row before either has written it
+        return await get(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "get", slow_get)
+    await asyncio.gather(
+        first.set_data(_key(), {"by": "first"}), second.set_data(_key(), {"by": "second"})
+    )
+    assert await DatabaseStorage(sessions).get_data(_key()) in ({"by": "first"}, {"by": "second"})
+    assert await _rows(sessions) == 1
+
+
 async def test_objects_loaded_before_a_failed_write_stay_usable(sessions) -> None:
     from db.models import Employee, Role
 

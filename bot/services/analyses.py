@@ -31,7 +31,7 @@ from bot.texts import Texts, quote
 from db import analyses as analyses_db
 from db import audit
 from db import employees as employees_db
-from db.engine import write_transaction
+from db.engine import lock_name, write_transaction
 from db.models import CallAnalysis, CallRole, Employee, Role
 
 MAX_TEXT = 3000
@@ -268,6 +268,7 @@ async def remind_if_quiet(
     local_now = (now or datetime.now(UTC)).astimezone(settings.tz)
     subject = month_subject(local_now)
     async with session_factory() as session, write_transaction(session):
+        await lock_name(session, "analyses:reminder", subject)  # recorded once
         posted = await analyses_db.count_posted_between(
             session,
             month_start(local_now).astimezone(UTC),

@@ -30,7 +30,7 @@ from db import audit
 from db import employees as employees_db
 from db import imports as imports_db
 from db import results as results_db
-from db.engine import write_transaction
+from db.engine import lock_name, write_transaction
 from db.models import Employee, Role
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -274,6 +274,7 @@ async def apply_results(
     else:
         check_can_import(actor)
     async with write_transaction(session):
+        await lock_name(session, "results:import")  # a month's rows replaced by one at a time
         importer: Employee | None = None
         if not by_cli:
             assert actor is not None

@@ -19,7 +19,7 @@ from bot.services import tables
 from bot.services.tables import RowError
 from db import audit
 from db import employees as employees_db
-from db.engine import write_transaction
+from db.engine import lock_name, write_transaction
 from db.models import Employee, Role, WorkingGroup
 
 COLUMNS = ("full_name", "role", "group", "position", "telegram_id", "username")
@@ -193,6 +193,7 @@ async def import_roster(
     if errors:
         raise RosterInvalid(errors)
     async with write_transaction(session):
+        await lock_name(session, "roster:import")  # the roster read is the one written over
         existing = list(await employees_db.all_employees(session))
         by_id = {e.telegram_id: e for e in existing if e.telegram_id is not None}
         by_username = {e.username: e for e in existing if e.username}

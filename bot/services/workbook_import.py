@@ -32,7 +32,7 @@ from bot.settings import Settings
 from bot.texts import Texts
 from db import employees as employees_db
 from db import imports as imports_db
-from db.engine import write_transaction
+from db.engine import lock_name, write_transaction
 from db.models import CaseCategory, CaseSource, CaseTab, Employee
 
 SHEETS: dict[str, CaseTab] = {
@@ -304,6 +304,9 @@ async def apply_workbook(
     report = progress or _silent
     total = len(parsed.rows)
     async with write_transaction(session):
+        # Case registration's lock for the whole file: the rows it skips as known are read
+        # under it, so the same file imported twice at once adds its cases once.
+        await lock_name(session, "cases:register")
         assert actor is not None
         # Re-read under the write lock: the role may have changed since the file came.
         importer = check_can_import(await employees_db.by_id(session, actor.id))
