@@ -234,7 +234,7 @@ async def open_in_private(
     texts: Texts = manager.middleware_data["texts"]
     user_id = query.from_user.id
     if query.message is not None and query.message.chat.id == user_id:
-        await manager.start(state, data=data, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+        await open_beside(query, manager, state, data)  # the pressed message keeps its buttons
         await query.answer()
         return
     # The dialog is started in the background (its message is sent after this handler

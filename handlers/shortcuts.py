@@ -5,12 +5,12 @@ the digest»). The service checks who may, as the command would."""
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.exceptions import TelegramForbiddenError
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery
-from aiogram_dialog import DialogManager, StartMode
+from aiogram_dialog import DialogManager
 
 from bot.callbacks import OpenDialog, Shortcut
+from bot.conversation import open_in_private
 from bot.services import analyses, results_import
 from bot.services.errors import ServiceError
 from bot.texts import Texts
@@ -43,10 +43,6 @@ async def open_shortcut(
     except ServiceError as error:
         await query.answer(texts(error.key, **error.args_), show_alert=True)
         return
-    private = dialog_manager.bg(user_id=query.from_user.id, chat_id=query.from_user.id)
-    try:
-        await private.start(STARTS[callback_data.what], mode=StartMode.RESET_STACK)
-    except TelegramForbiddenError:  # he never opened the private chat
-        await query.answer(texts("shortcut-no-private"), show_alert=True)
-        return
-    await query.answer(texts("shortcut-opened"), show_alert=True)
+    await open_in_private(
+        query, dialog_manager, STARTS[callback_data.what], {}, opened_key="shortcut-opened"
+    )

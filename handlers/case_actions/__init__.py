@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery
-from aiogram_dialog import DialogManager, StartMode
+from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CaseButton
-from bot.conversation import open_beside
+from bot.conversation import open_in_private
 from bot.filters import RoleFilter
 from bot.services import cases
 from bot.services.case_lookup import MAX_ID
@@ -64,17 +64,12 @@ async def case_button(
     if act not in INPUT_STATES:
         await query.answer(texts("case-done"))
         return
+    # In the private chat: a new message below, the lead's copy keeps its buttons; pressed in
+    # the group: the form opens in the presser's private chat (or he is told to open it).
     data = {"case_id": case_id, "act": act.value}
-    private = query.message is not None and query.message.chat.id == query.from_user.id
-    if private:
-        # A new message below: the lead's copy the button is on keeps its buttons.
-        await open_beside(query, dialog_manager, INPUT_STATES[act], data)
-        await query.answer()
-        return
-    # Pressed in the group: the form opens in the user's private chat with the bot.
-    background = dialog_manager.bg(user_id=query.from_user.id, chat_id=query.from_user.id)
-    await background.start(INPUT_STATES[act], data=data, mode=StartMode.RESET_STACK)
-    await query.answer(texts("case-input-opened"), show_alert=True)
+    await open_in_private(
+        query, dialog_manager, INPUT_STATES[act], data, opened_key="case-input-opened"
+    )
 
 
 router.include_routers(briefing_dialog, comment_dialog, analysis_dialog)

@@ -108,7 +108,6 @@ case-returned-notice =
 
 case-done = Готово.
 case-input-opened = Продолжите в личном чате с ботом.
-case-input-no-private = Откройте личный чат с ботом (/start), затем нажмите кнопку ещё раз.
 case-ask-briefing-date = Кейс #{ $id }: выберите дату брифинга (сегодня или позже).
 case-ask-briefing-time = Кейс #{ $id }, брифинг { $date }: выберите время.
 case-ask-briefing-no-time = Кейс #{ $id }: на { $date } свободного времени не осталось. Выберите другой день.
