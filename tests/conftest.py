@@ -49,6 +49,7 @@ async def person(session: AsyncSession, telegram_id: int) -> Employee:
 DATABASES = ("sqlite", "postgres")
 _PG_BINARIES = find_binaries()
 _PG_UNAVAILABLE = unavailable()
+_PG_LEFT_OUT = pytest.StashKey[int]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -72,7 +73,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     end_to_end = "e2e" in Path(str(metafunc.definition.path)).parts
     if end_to_end and metafunc.definition.get_closest_marker("both_databases") is None:
         return
+    if _PG_UNAVAILABLE is not None:  # one line in the summary says so, not one per test
+        metafunc.parametrize("database_kind", ["sqlite"], indirect=True, ids=["sqlite"])
+        metafunc.config.stash[_PG_LEFT_OUT] = metafunc.config.stash.get(_PG_LEFT_OUT, 0) + 1
+        return
     metafunc.parametrize("database_kind", DATABASES, indirect=True, ids=DATABASES)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    left_out = config.stash.get(_PG_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(f"{_PG_UNAVAILABLE} ({left_out} tests run on SQLite only)")
 
 
 @pytest.fixture(scope="session")
