@@ -17,7 +17,8 @@ Run the real aiogram bot against it with
 
 Modules: ``server`` (HTTP, faults), ``control`` (acting as users, observing), ``methods``
 (the Bot API methods), ``html`` (Telegram-HTML parser), ``markup`` (text/keyboard checks),
-``state`` (chats, messages, files, updates), ``transcript``.
+``state`` (chats, messages, files, updates), ``webhook`` (delivery by POST after
+setWebhook), ``transcript``.
 """
 
 from emulator.errors import ApiError

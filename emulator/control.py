@@ -23,6 +23,7 @@ from emulator.models import (
 from emulator.ratelimit import RateLimiter
 from emulator.state import CallbackQueryRecord, EmulatorState, now
 from emulator.transcript import render_transcript
+from emulator.webhook import Delivery, WebhookPusher
 
 After = int | StoredMessage | None
 
@@ -45,6 +46,8 @@ class EmulatorControl:
         self.state = EmulatorState(bot_id, bot_name, bot_username)
         self.limiter = RateLimiter(self.limits, clock)
         self.api = BotApi(self.state, self.limiter, strict_html_entities)
+        # Delivers updates by POST once the bot calls setWebhook (timeout, backoff: there).
+        self.webhook = WebhookPusher(self.state)
 
     # --- setup ---------------------------------------------------------------------------
 
@@ -115,6 +118,21 @@ class EmulatorControl:
         if chat is None or chat.type == "private":
             raise AssertionError(f"chat {chat_id} is not a known group: call emu.add_group()")
         return chat
+
+    @property
+    def webhook_targets(self) -> list[str]:
+        """URLs the webhook's updates go to in turn (a load balancer in front of several
+        replicas); empty: the URL the bot gave to setWebhook."""
+        return self.webhook.targets
+
+    @webhook_targets.setter
+    def webhook_targets(self, urls: list[str]) -> None:
+        self.webhook.targets = list(urls)
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every POST of an update so far, in the order they were answered."""
+        return self.webhook.deliveries
 
     # --- acting as users -----------------------------------------------------------------
 

@@ -16,7 +16,14 @@ from emulator.markup import (
     validate_reply_markup,
 )
 from emulator.media import guess_mime, image_info
-from emulator.models import CallbackAnswer, ChatInfo, StoredFile, StoredMessage
+from emulator.models import (
+    DEFAULT_MAX_CONNECTIONS,
+    CallbackAnswer,
+    ChatInfo,
+    StoredFile,
+    StoredMessage,
+    WebhookConfig,
+)
 from emulator.params import Params, Upload
 from emulator.ratelimit import RateLimiter
 from emulator.state import DEFAULT_UPDATE_TYPES, EmulatorState, now
@@ -53,6 +60,11 @@ CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+_SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 MAX_DOWNLOAD = 20 * 1024 * 1024
 
 
@@ -86,6 +98,7 @@ class BotApi:
         self.handlers: dict[str, Handler] = {
             "getme": self.get_me,
             "getupdates": self.get_updates,
+            "setwebhook": self.set_webhook,
             "deletewebhook": self.delete_webhook,
             "getwebhookinfo": self.get_webhook_info,
             "setmycommands": self.set_my_commands,
@@ -221,6 +234,8 @@ class BotApi:
         }
 
     async def get_updates(self, params: Params) -> list[dict[str, Any]]:
+        if self.state.webhook is not None:
+            raise ApiError(409, WEBHOOK_ACTIVE)
         self.poll_generation += 1
         generation = self.poll_generation
         self.state.bump()  # wakes an older long poll so it can end with 409
@@ -233,6 +248,8 @@ class BotApi:
         self.state.confirm_updates(offset)
 
         def ready() -> list[dict[str, Any]] | None:
+            if self.state.webhook is not None:
+                raise ApiError(409, WEBHOOK_ACTIVE)
             if generation != self.poll_generation:
                 raise ApiError(409, CONFLICT)
             updates = self.state.deliverable_updates(limit)
@@ -245,13 +262,61 @@ class BotApi:
         self.state.stats.updates_delivered += len(updates)
         return updates
 
-    async def delete_webhook(self, params: Params) -> bool:
+    async def set_webhook(self, params: Params) -> bool:
+        """Start POSTing updates to ``url`` (an empty url removes the webhook). The emulator
+        takes http:// too, since it posts on loopback; Telegram wants https on 443, 80, 88
+        or 8443."""
+        url = (params.get_str("url") or "").strip()
+        if not url:
+            return await self.delete_webhook(params)
+        if not url.lower().startswith(("https://", "http://")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get_str("secret_token") or None
+        if secret is not None and (len(secret) > 256 or not set(secret) <= _SECRET_CHARS):
+            raise bad_request("secret token contains unallowed characters")
+        max_connections = params.get_int("max_connections") or DEFAULT_MAX_CONNECTIONS
+        if not 1 <= max_connections <= 100:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
+        allowed = params.get_json("allowed_updates")
+        allowed_list = [str(kind) for kind in allowed] if isinstance(allowed, list) else None
+        if allowed_list is not None:
+            self.state.allowed_updates = frozenset(allowed_list) or DEFAULT_UPDATE_TYPES
         if params.get_bool("drop_pending_updates"):
             self.state.updates.clear()
+        self.poll_generation += 1  # a long poll in progress ends with 409
+        self.state.webhook = WebhookConfig(
+            url=url,
+            secret_token=secret,
+            max_connections=max_connections,
+            allowed_updates=allowed_list,
+        )
+        self.state.bump()
+        return True
+
+    async def delete_webhook(self, params: Params) -> bool:
+        self.state.webhook = None
+        if params.get_bool("drop_pending_updates"):
+            self.state.updates.clear()
+        self.state.bump()
         return True
 
     async def get_webhook_info(self, params: Params) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        pending = sum(1 for u in self.state.updates if u.kind in self.state.allowed_updates)
+        config = self.state.webhook
+        if config is None:
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        info: dict[str, Any] = {
+            "url": config.url,
+            "has_custom_certificate": False,
+            "pending_update_count": pending,
+            "max_connections": config.max_connections,
+        }
+        if config.allowed_updates is not None:
+            info["allowed_updates"] = config.allowed_updates
+        if config.last_error_date is not None:
+            info["last_error_date"] = config.last_error_date
+            info["last_error_message"] = config.last_error_message
+        return info
 
     def _commands_key(self, params: Params) -> tuple[str, str]:
         scope = params.get_json("scope")

@@ -50,6 +50,22 @@ class EmulatorStats:
     faults_by_kind: Counter[str] = field(default_factory=Counter)
 
 
+# Telegram's default of setWebhook's max_connections.
+DEFAULT_MAX_CONNECTIONS = 40
+
+
+@dataclass
+class WebhookConfig:
+    """What ``setWebhook`` set (delivery: ``emulator.webhook``)."""
+
+    url: str
+    secret_token: str | None = None
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    allowed_updates: list[str] | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
 @dataclass
 class CallRecord:
     """One Bot API call. Logged when the request arrives (``done=False``), completed after."""

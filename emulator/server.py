@@ -92,11 +92,13 @@ class BotAPIEmulator(EmulatorControl):
         address = runner.addresses[0]
         self.port = int(address[1])
         self.api.closing = False
+        await self.webhook.start()
 
     async def stop(self) -> None:
         """Stop serving: long polls return at once, stalled requests are dropped."""
         runner, self._runner = self._runner, None
         self.api.closing = True
+        await self.webhook.stop()
         self.release_stalled()
         self.state.notifier.notify()
         if runner is not None:

@@ -19,6 +19,7 @@ from emulator.models import (
     StoredFile,
     StoredMessage,
     UserInfo,
+    WebhookConfig,
 )
 
 T = TypeVar("T")
@@ -130,6 +131,8 @@ class EmulatorState:
         self.updates: list[PendingUpdate] = []
         self.next_update_id = 100_000_001
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
+        # Set by setWebhook: updates are then POSTed (emulator.webhook), getUpdates refused.
+        self.webhook: WebhookConfig | None = None
         self.callbacks: dict[str, CallbackQueryRecord] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.events: list[Event] = []

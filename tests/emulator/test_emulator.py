@@ -34,6 +34,7 @@ from aiogram.types import (
     Message,
     ReplyParameters,
 )
+from aiohttp import web
 
 from emulator import BotAPIEmulator, EmulatorLimits, Mark, StoredMessage, parse_html
 
@@ -1162,3 +1163,243 @@ async def test_audio_and_voice_faults_are_injected_by_default(
         await bot.send_voice(IVAN, BufferedInputFile(b"OggS", "v.ogg"))
     sent = await bot.send_voice(IVAN, BufferedInputFile(b"OggS", "v.ogg"))
     assert sent.voice is not None
+
+
+# --- webhook --------------------------------------------------------------------------------
+
+
+class Receiver:
+    """A webhook endpoint on loopback: records each POST, answers with `statuses` in turn
+    (then 200), after `delays` seconds in turn (then at once)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, Any], str | None]] = []
+        self.statuses: list[int] = []
+        self.delays: list[float] = []
+        self.answered: list[int] = []  # update ids, in the order they were answered
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/hook", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/hook"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        update = await request.json()
+        self.received.append((update, request.headers.get("X-Telegram-Bot-Api-Secret-Token")))
+        if self.delays:
+            await asyncio.sleep(self.delays.pop(0))
+        status = self.statuses.pop(0) if self.statuses else 200
+        if 200 <= status < 300:
+            self.answered.append(update["update_id"])
+        return web.json_response({}, status=status)
+
+    def ids(self) -> list[int]:
+        return [update["update_id"] for update, _ in self.received]
+
+
+@pytest.fixture
+async def receivers() -> AsyncIterator[Callable[[], Awaitable[Receiver]]]:
+    started: list[Receiver] = []
+
+    async def factory() -> Receiver:
+        receiver = Receiver()
+        await receiver.start()
+        started.append(receiver)
+        return receiver
+
+    yield factory
+    for receiver in started:
+        await receiver.stop()
+
+
+async def test_set_get_and_delete_webhook(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    receiver = await receivers()
+    empty = await bot.get_webhook_info()
+    assert (empty.url, empty.has_custom_certificate, empty.pending_update_count) == ("", False, 0)
+    receiver.statuses = [500] * 50  # nothing is taken: the update stays pending
+    assert await bot.set_webhook(
+        receiver.url, secret_token="s3cret_-X", allowed_updates=["message", "callback_query"]
+    )
+    await emu.send_text(IVAN, "привет")
+    await emu.wait_until(lambda: len(receiver.received) >= 1)
+    info = await bot.get_webhook_info()
+    assert info.url == receiver.url
+    assert info.has_custom_certificate is False
+    assert info.pending_update_count == 1
+    assert info.allowed_updates == ["message", "callback_query"]
+    assert info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
+    assert await bot.delete_webhook()
+    gone = await bot.get_webhook_info()
+    assert (gone.url, gone.pending_update_count) == ("", 1)
+
+
+async def test_webhook_posts_each_update_with_the_secret(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    receiver = await receivers()
+    await bot.set_webhook(receiver.url, secret_token="the_secret")
+    sent = await emu.send_text(IVAN, "/start")
+    await emu.wait_until(lambda: emu.pending_updates == 0 and len(receiver.received) == 1)
+    update, secret = receiver.received[0]
+    assert secret == "the_secret"
+    assert update["message"]["text"] == "/start"
+    assert update["message"]["message_id"] == sent.message_id
+    assert update["message"]["chat"]["id"] == IVAN
+    assert [d.status for d in emu.webhook_deliveries] == [200]
+    assert emu.stats.updates_delivered == 1
+
+
+async def test_get_updates_is_refused_while_a_webhook_is_set(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    receiver = await receivers()
+    await bot.set_webhook(receiver.url, secret_token="x")
+    status, body = await raw_post(emu, f"/bot{TOKEN}/getUpdates")
+    assert status == 409
+    assert body["description"] == (
+        "Conflict: can't use getUpdates method while webhook is active; "
+        "use deleteWebhook to delete the webhook first"
+    )
+    await bot.delete_webhook()
+    await emu.send_text(IVAN, "снова опрос")
+    updates = await bot.get_updates(timeout=1)
+    assert [u.message.text for u in updates if u.message] == ["снова опрос"]
+
+
+async def test_a_long_poll_ends_with_409_when_a_webhook_is_set(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    receiver = await receivers()
+    poll = asyncio.create_task(raw_post(emu, f"/bot{TOKEN}/getUpdates", data={"timeout": "10"}))
+    await emu.wait_until(lambda: any(c.method == "getUpdates" for c in emu.calls))
+    await bot.set_webhook(receiver.url)
+    status, body = await asyncio.wait_for(poll, 5)
+    assert status == 409
+    assert "webhook is active" in body["description"]
+
+
+async def test_a_non_2xx_answer_is_delivered_again(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    receiver = await receivers()
+    receiver.statuses = [500, 502]
+    await bot.set_webhook(receiver.url)
+    await emu.send_text(IVAN, "раз")
+    await emu.wait_until(lambda: emu.pending_updates == 0, timeout=5)
+    assert len(set(receiver.ids())) == 1
+    assert [d.status for d in emu.webhook_deliveries] == [500, 502, 200]
+    assert [d.attempt for d in emu.webhook_deliveries] == [1, 2, 3]
+
+
+async def test_an_update_not_answered_in_time_is_delivered_again(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    receiver = await receivers()
+    emu.webhook.timeout = 0.3
+    receiver.delays = [1.0]
+    await bot.set_webhook(receiver.url)
+    await emu.send_text(IVAN, "медленно")
+    await emu.wait_until(lambda: emu.pending_updates == 0, timeout=5)
+    first, second = emu.webhook_deliveries
+    assert (first.status, first.error) == (None, "Read timeout expired")
+    assert second.ok
+    assert first.update_id == second.update_id
+
+
+async def test_an_unreachable_webhook_keeps_the_update_pending(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    receiver = await receivers()
+    url = receiver.url
+    await receiver.stop()
+    await bot.set_webhook(url)
+    await emu.send_text(IVAN, "есть кто?")
+    await emu.wait_until(lambda: len(emu.webhook_deliveries) >= 2, timeout=5)
+    assert {d.error for d in emu.webhook_deliveries} == {"Connection refused"}
+    assert emu.pending_updates == 1
+    info = await bot.get_webhook_info()
+    assert info.pending_update_count == 1
+    assert info.last_error_message == "Connection refused"
+
+
+async def test_updates_of_one_chat_go_in_order_others_meanwhile(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    receiver = await receivers()
+    receiver.delays = [0.6]  # Ivan's first update is slow to be answered
+    receiver.statuses = [500]  # ... and then refused once: it is delivered again, first
+    await bot.set_webhook(receiver.url)
+    await emu.send_text(IVAN, "один")
+    await emu.wait_until(lambda: len(receiver.received) == 1)
+    await emu.send_text(IVAN, "два")
+    await emu.send_text(ANNA, "соседка")
+    await emu.wait_until(lambda: len(receiver.received) == 2)
+    texts = [update["message"]["text"] for update, _ in receiver.received]
+    assert texts == ["один", "соседка"]  # Ivan's second waits for his first
+    await emu.wait_until(lambda: emu.pending_updates == 0, timeout=5)
+    ivan = [
+        u["message"]["text"] for u, _ in receiver.received if u["message"]["chat"]["id"] == IVAN
+    ]
+    assert ivan == ["один", "один", "два"]  # refused, delivered again, and only then the next
+
+
+async def test_round_robin_over_several_targets(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    one, two = await receivers(), await receivers()
+    emu.webhook_targets = [one.url, two.url]
+    await bot.set_webhook(one.url, secret_token="lb")
+    for user in (IVAN, ANNA, IVAN, ANNA):
+        await emu.send_text(user, "x")
+        await emu.wait_until(lambda: emu.pending_updates == 0)
+    assert len(one.received) == len(two.received) == 2
+    assert [d.url for d in emu.webhook_deliveries] == [one.url, two.url] * 2
+    assert {secret for _, secret in one.received + two.received} == {"lb"}
+
+
+async def test_a_refused_update_goes_to_the_next_target(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    one, two = await receivers(), await receivers()
+    one.statuses = [503]
+    emu.webhook_targets = [one.url, two.url]
+    await bot.set_webhook(one.url)
+    await emu.send_text(IVAN, "x")
+    await emu.wait_until(lambda: emu.pending_updates == 0, timeout=5)
+    assert one.ids() == two.ids()
+    assert (len(one.answered), len(two.answered)) == (0, 1)
+
+
+async def test_allowed_updates_of_the_webhook_filter_what_is_posted(
+    emu: BotAPIEmulator, bot: Bot, receivers: Callable[[], Awaitable[Receiver]]
+) -> None:
+    receiver = await receivers()
+    await bot.set_webhook(receiver.url, allowed_updates=["message"])
+    await bot.send_message(IVAN, "меню", reply_markup=keyboard([cb("Да")]))
+    await emu.press(IVAN, emu.bot_messages(IVAN)[-1], "Да")
+    await emu.send_text(IVAN, "текст")
+    await emu.wait_until(lambda: len(receiver.received) == 1 and emu.pending_updates == 0)
+    assert [sorted(u) for u, _ in receiver.received] == [["message", "update_id"]]
+
+
+async def test_set_webhook_checks_its_arguments(emu: BotAPIEmulator, bot: Bot) -> None:
+    with pytest.raises(TelegramBadRequest, match="HTTPS URL must be provided"):
+        await bot.set_webhook("ftp://example.com/hook")
+    with pytest.raises(TelegramBadRequest, match="secret token contains unallowed characters"):
+        await bot.set_webhook("https://example.com/hook", secret_token="не так")
+    assert (await bot.get_webhook_info()).url == ""
+    await bot.set_webhook("https://example.com/hook")
+    await bot.set_webhook("")  # an empty url removes the webhook, as Telegram does
+    assert (await bot.get_webhook_info()).url == ""
