@@ -68,6 +68,13 @@ class App:
     reminders: ReminderRegistry
     storage_engine: AsyncEngine | None = None
 
+    @property
+    def is_leader(self) -> bool:
+        """Whether this process runs the background work (the outbox sender, the reminder
+        sweep, the digest, mail). One process is always the leader; leader election among
+        replicas answers here, the one place that is read (/healthz among others)."""
+        return True
+
     async def prepare(self) -> None:
         """Migrate the database and seed what the bot needs (done on every start)."""
         await upgrade(self.engine)

@@ -25,6 +25,18 @@ async def run(settings: Settings) -> int:
     # Imported here: aiogram takes seconds to load, and `roster import` / `migrate` need none of it.
     from bot.app import build_app
 
+    if settings.bot_mode == "webhook":
+        from bot import webhook
+
+        problem = webhook.settings_problem(settings)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
+        app = build_app(settings)
+        try:
+            return await webhook.serve(app)
+        finally:
+            await app.close()
     app = build_app(settings)
     try:
         await app.dispatcher.start_polling(

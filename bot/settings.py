@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -30,6 +31,9 @@ Duration = Annotated[timedelta, BeforeValidator(_seconds)]
 # DIGEST_CRON=off: no scheduled digest (CS posts it with /digest).
 DIGEST_OFF = "off"
 _SLOT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# What Telegram takes as a webhook's secret token (checked when the webhook starts: a
+# validator here would print the value in its error).
+WEBHOOK_SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 # Crontab numbers weekdays from Sunday (0 and 7); APScheduler from Monday (0). Numbers are
@@ -90,6 +94,14 @@ def _slot(text: str) -> time:
     if match is None:
         raise ValueError(f"not a time HH:MM: {text!r}")
     return time(int(match.group(1)), int(match.group(2)))
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """`host:port` (`[::1]:8080` for IPv6) as the pair to bind."""
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"not host:port: {value!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)  # noqa: S104 - an empty host: every address
 
 
 def parse_slots(value: str) -> list[time]:
@@ -168,6 +180,14 @@ class Settings(BaseSettings):
     outbox_max_backoff: Duration = timedelta(minutes=5)
     redis_url: str | None = None
 
+    # How updates arrive: `polling` (getUpdates) or `webhook` (Telegram POSTs them to
+    # WEBHOOK_URL; the server binds WEBHOOK_LISTEN and serves the path of WEBHOOK_URL and
+    # GET /healthz). WEBHOOK_SECRET is required in webhook mode.
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0:8080"
+
     # E-mail copies of new requests and appeals to the CS mailbox (off while SMTP_HOST is empty).
     cs_email: str = "client_service@example.com"
     smtp_host: str | None = None
@@ -212,6 +232,36 @@ class Settings(BaseSettings):
         parse_slots(value)
         return value
 
+    @field_validator("bot_mode", mode="before")
+    @classmethod
+    def _mode_lowercase(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _valid_webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.strip()
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _valid_listen(cls, value: str) -> str:
+        listen_address(value)
+        return value
+
+    @property
+    def webhook_path(self) -> str:
+        """The path Telegram posts to: that of WEBHOOK_URL ("/" if it has none)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def webhook_bind(self) -> tuple[str, int]:
+        return listen_address(self.webhook_listen)
+
     @property
     def slots(self) -> list[time]:
         return parse_slots(self.meeting_slots)
@@ -227,4 +277,9 @@ class Settings(BaseSettings):
             missing.append("BOT_TOKEN")
         if self.cs_chat_id is None:
             missing.append("CS_CHAT_ID")
+        if self.bot_mode == "webhook":
+            if self.webhook_url is None:
+                missing.append("WEBHOOK_URL")
+            if self.webhook_secret is None:
+                missing.append("WEBHOOK_SECRET")
         return missing

@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
 from emulator import BotAPIEmulator
 
 READY_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for a bot in webhook mode)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class BotProcess:
@@ -51,7 +59,8 @@ class BotProcess:
         return env
 
     async def start(self) -> None:
-        """Start the bot and wait until it polls for updates (it has finished its start-up)."""
+        """Start the bot and wait until it has finished its start-up: it polls for updates,
+        or, with BOT_MODE=webhook, its setWebhook was answered (it listens by then)."""
         mark = len(self.emu.calls)
         log = self.log_path.open("ab")
         log.write(f"--- start #{self.starts + 1}\n".encode())
@@ -70,12 +79,24 @@ class BotProcess:
         self.starts += 1
         loop = asyncio.get_running_loop()
         deadline = loop.time() + READY_TIMEOUT
-        while not any(call.method == "getUpdates" for call in self.emu.calls[mark:]):
+        while not self._ready(mark):
             if self._process.returncode is not None:
                 raise RuntimeError(f"the bot exited with {self._process.returncode}:\n{self.log}")
             if loop.time() > deadline:
                 raise TimeoutError(f"the bot did not start polling:\n{self.log}")
             await asyncio.sleep(0.05)
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.extra_env.get("BOT_MODE", "").lower() == "webhook"
+
+    def _ready(self, mark: int) -> bool:
+        if self.webhook_mode:
+            return any(
+                call.method == "setWebhook" and call.done and call.ok
+                for call in self.emu.calls[mark:]
+            )
+        return any(call.method == "getUpdates" for call in self.emu.calls[mark:])
 
     async def stop(self) -> int | None:
         """A graceful stop (SIGTERM), as a service manager would do."""
