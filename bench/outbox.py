@@ -13,7 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, select
 
 from bot.app import SEND_WINDOW_MARGIN
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, send_pace
 from bot.ratelimit import SendLimiter
 from bot.services import notify
 from db.engine import create_engine, create_session_factory, write_transaction
@@ -60,6 +60,7 @@ async def main() -> None:
                 chat_per_second=CHAT_PER_SECOND,
                 margin=SEND_WINDOW_MARGIN,
             ),
+            pace=send_pace(GLOBAL_PER_SECOND),  # as the bot spreads them
         )
         started = time.perf_counter()
         await sender.drain(timeout=600)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from bot.commands import commands_for, group_commands
 from bot.conversation import AnsweredCallbacks, CommandLeavesDialog, KitMessageManager
 from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, send_pace
 from bot.ratelimit import SendLimiter
 from bot.scheduler import build_scheduler
 from bot.services import (
@@ -117,6 +117,8 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
         ),
         poll_interval=settings.outbox_poll_interval,
         max_backoff=settings.outbox_max_backoff,
+        lease=settings.outbox_lease,
+        pace=send_pace(settings.outbox_global_per_second),
         on_unreachable=unreachable.reporter(settings, texts),
     )
     sender_ref.append(sender)

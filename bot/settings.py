@@ -178,6 +178,9 @@ class Settings(BaseSettings):
     outbox_group_window: Duration = timedelta(minutes=1)
     outbox_chat_per_second: int = 1
     outbox_max_backoff: Duration = timedelta(minutes=5)
+    # How long a sender's claim of a row holds (bot/outbox.py): a text's call is cut off at
+    # two thirds of it; after a crash a row in flight is sent again once it has run out.
+    outbox_lease: Duration = timedelta(seconds=15)
     redis_url: str | None = None
 
     # How updates arrive: `polling` (getUpdates) or `webhook` (Telegram POSTs them to

@@ -192,6 +192,9 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # A sender is calling Telegram with this row until then: no other sender takes it, and
+    # after a crash it is sent again only once this has passed without a result recorded.
+    claimed_until: Mapped[datetime | None]
 
     target: Mapped[OutboxMessage | None] = relationship(remote_side=[id], lazy="raise")
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BlockedChat, OutboxMessage, OutboxState
@@ -56,18 +57,52 @@ async def latest_for_subject(session: AsyncSession, subject: str) -> OutboxMessa
     return result.scalar_one_or_none()
 
 
-async def mark_sent(
-    session: AsyncSession, outbox_id: int, *, message_id: int | None, at: datetime
-) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id)
+async def claim(
+    session: AsyncSession, leases: Mapping[int, datetime], *, now: datetime
+) -> set[int]:
+    """Take pending rows, each for one call to Telegram, until its lease ends (`leases`: row
+    id → end). Returns the ids taken: not those no longer pending, nor those whose earlier
+    claim (another sender's) has not run out yet."""
+    by_end: dict[datetime, list[int]] = {}
+    for outbox_id, until in leases.items():
+        by_end.setdefault(until, []).append(outbox_id)
+    taken: set[int] = set()
+    for until, ids in by_end.items():
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.state == OutboxState.PENDING,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+            )
+            .values(claimed_until=until)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        taken.update(result.scalars())
+    return taken
+
+
+async def mark_sent(session: AsyncSession, sent: Mapping[int, int | None], *, at: datetime) -> None:
+    """Record rows as sent (`sent`: row id → the message id Telegram gave, if any), in one
+    statement however many there are."""
+    if not sent:
+        return
+    table = cast(Table, OutboxMessage.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
         .values(
             state=OutboxState.SENT,
-            message_id=message_id,
+            message_id=bindparam("telegram_id"),
             sent_at=at,
-            attempts=OutboxMessage.attempts + 1,
+            attempts=table.c.attempts + 1,
+            claimed_until=None,
         )
+    )
+    await session.execute(
+        statement,
+        [{"row_id": row_id, "telegram_id": message_id} for row_id, message_id in sent.items()],
     )
 
 
@@ -76,7 +111,10 @@ async def mark_failed(session: AsyncSession, outbox_id: int, *, error: str) -> N
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id)
         .values(
-            state=OutboxState.FAILED, last_error=error[:2000], attempts=OutboxMessage.attempts + 1
+            state=OutboxState.FAILED,
+            last_error=error[:2000],
+            attempts=OutboxMessage.attempts + 1,
+            claimed_until=None,
         )
     )
 
@@ -91,6 +129,7 @@ async def postpone(
             not_before=until,
             last_error=error[:2000],
             attempts=OutboxMessage.attempts + (1 if count_attempt else 0),
+            claimed_until=None,
         )
     )
 
@@ -131,6 +170,7 @@ async def mark_undelivered(
             state=OutboxState.UNDELIVERED,
             last_error=error[:2000],
             attempts=OutboxMessage.attempts + (1 if count_attempt else 0),
+            claimed_until=None,
         )
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram import Bot
@@ -349,3 +349,131 @@ async def test_a_row_read_as_blocked_goes_out_if_he_pressed_start_meanwhile(
     sender.start()
     await settle(sessions)
     assert [m.text for m in emu.bot_messages(ALICE)] == ["Привет"]
+
+
+# --- claims: one sender per row, a crashed sender's row sent again after its lease ----------
+
+
+def another_sender(
+    emu: BotAPIEmulator, sessions: async_sessionmaker[AsyncSession], *, lease: float = 15.0
+) -> tuple[Bot, OutboxSender]:
+    """A second sender on the same database (a replica, or a restart beside a hung process)."""
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
+    limiter = SendLimiter(global_per_second=30, group_per_minute=20, chat_per_second=10)
+    outbox = OutboxSender(
+        bot,
+        sessions,
+        limiter,
+        poll_interval=timedelta(seconds=0.05),
+        max_backoff=timedelta(seconds=0.2),
+        lease=timedelta(seconds=lease),
+    )
+    return bot, outbox
+
+
+async def test_a_row_another_live_sender_is_sending_is_not_taken_nor_the_chat_after_it(
+    emu: BotAPIEmulator, sender: OutboxSender, sessions: async_sessionmaker[AsyncSession]
+):
+    async with sessions() as session, write_transaction(session):
+        notify.send_message(session, ALICE, "Первое")
+        notify.send_message(session, ALICE, "Второе")
+        notify.send_message(session, BOB, "Борису")
+    # The first sender's call with «Первое» hangs inside "Telegram".
+    emu.inject_faults("stall", count=1, methods={"sendMessage"})
+    sender.start()
+    await emu.wait_stalled(1)
+    [first, *_] = await rows(sessions)
+    assert first.state == OutboxState.PENDING
+    assert first.claimed_until is not None
+
+    bot, other = another_sender(emu, sessions)
+    try:
+        other.start()
+        await asyncio.sleep(0.5)  # ten polls of the second sender
+        # It sent Bob's, but neither the claimed row nor Alice's next one (her order holds).
+        assert [m.text for m in emu.bot_messages(BOB)] == ["Борису"]
+        assert emu.bot_messages(ALICE) == []
+        assert [row.state for row in await rows(sessions)][:2] == [OutboxState.PENDING] * 2
+
+        emu.release_stalled(process=True)  # Telegram answers the first sender at last
+        await settle(sessions)
+    finally:
+        await other.stop()
+        await bot.session.close()
+    assert [m.text for m in emu.bot_messages(ALICE)] == ["Первое", "Второе"]
+    stored = {row.id: row for row in await rows(sessions)}
+    assert stored[first.id].message_id == emu.bot_messages(ALICE)[0].message_id
+    assert all(row.claimed_until is None for row in stored.values())
+
+
+async def test_a_row_claimed_by_a_sender_that_died_goes_again_once_its_lease_ran_out(
+    emu: BotAPIEmulator, sender: OutboxSender, sessions: async_sessionmaker[AsyncSession]
+):
+    async with sessions() as session, write_transaction(session):
+        lost = notify.send_message(session, ALICE, "В полёте, когда процесс убили")
+        notify.send_message(session, ALICE, "Следующее")
+        notify.send_message(session, BOB, "Борису")
+    async with sessions() as session, write_transaction(session):
+        now = datetime.now(UTC)
+        # A sender claimed it for 1.5 s and was killed before any result was recorded.
+        assert await outbox_db.claim(session, {lost.id: now + timedelta(seconds=1.5)}, now=now)
+        # A claim that has not run out is not taken again, even by the same query.
+        assert not await outbox_db.claim(session, {lost.id: now + timedelta(seconds=9)}, now=now)
+    started = asyncio.get_running_loop().time()
+    sender.start()
+    await emu.wait_for_message(BOB, contains="Борису")
+    assert emu.bot_messages(ALICE) == []
+    first = await emu.wait_for_message(ALICE, contains="В полёте")
+    waited = asyncio.get_running_loop().time() - started
+    await settle(sessions)
+    assert waited >= 1.2
+    assert [m.text for m in emu.bot_messages(ALICE)] == [first.text, "Следующее"]
+    assert {row.state for row in await rows(sessions)} == {OutboxState.SENT}
+
+
+async def test_a_call_that_hangs_is_cut_off_before_its_lease_ends_and_tried_again(
+    emu: BotAPIEmulator, sessions: async_sessionmaker[AsyncSession]
+):
+    bot, sender = another_sender(emu, sessions, lease=1.5)
+    assert sender.call_timeout(OutboxMessage(file_data=None)) == 1.0
+    assert sender.lease_for(OutboxMessage(file_data=None)) == 1.5
+    async with sessions() as session, write_transaction(session):
+        notify.send_message(session, ALICE, "Привет")
+    emu.inject_faults("stall", count=1, methods={"sendMessage"})
+    try:
+        sender.start()
+        await emu.wait_stalled(1)
+        claimed = (await rows(sessions))[0].claimed_until
+        assert claimed is not None
+        await emu.wait_for_message(ALICE, contains="Привет", timeout=5)
+        await settle(sessions)
+    finally:
+        await sender.stop()
+        await bot.session.close()
+        emu.release_stalled()
+    [row] = await rows(sessions)
+    assert row.state == OutboxState.SENT
+    assert row.claimed_until is None
+    assert row.attempts == 2
+    assert "timeout" in (row.last_error or "").lower()
+    assert sender.stats.retried == 1
+    # The retry went out after the cut-off, before the first claim would have run out.
+    [first_call, second_call] = [c for c in emu.calls if c.method == "sendMessage"]
+    assert 1.0 <= second_call.at - first_call.at < 1.5 + 0.5
+
+
+async def test_every_result_is_recorded_without_waiting_for_the_others(
+    emu: BotAPIEmulator, sender: OutboxSender, sessions: async_sessionmaker[AsyncSession]
+):
+    async with sessions() as session, write_transaction(session):
+        for n in range(30):
+            notify.send_message(session, [ALICE, BOB, CAROL][n % 3], f"Уведомление {n}")
+    sender.start()
+    await settle(sessions)
+    assert {row.state for row in await rows(sessions)} == {OutboxState.SENT}
+    assert sender.stats.sent == 30
+    # Results that came while a transaction was committing went into the next one together,
+    # instead of each queueing on the write lock: fewer commits than writes (30 claims, 30
+    # results).
+    assert sender.stats.recorded == 60
+    assert sender.stats.commits < 60

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,6 +17,13 @@ from tests.conftest import CS_CHAT_ID
 from tests.e2e.conftest import LEAD_ID, UNKNOWN_ID
 from tests.e2e.harness import BotProcess
 from tests.e2e.steps import outbox_rows, wait_until
+
+LEASE = 3.0  # the outbox's claim of a row: a call in flight when the bot dies, then sent again
+
+
+@pytest.fixture
+def bot_env(bot_env: dict[str, str]) -> dict[str, str]:
+    return {**bot_env, "OUTBOX_LEASE": str(int(LEASE))}
 
 
 async def test_sigkill_between_writing_and_sending_delivers_once_after_restart(
@@ -35,6 +43,9 @@ async def test_sigkill_between_writing_and_sending_delivers_once_after_restart(
     await wait_until(stalled)
     rows = await outbox_rows(sessions)
     assert [(row.chat_id, row.state) for row in rows] == [(CS_CHAT_ID, OutboxState.PENDING)]
+    # Claimed by the sender that is calling Telegram with it.
+    claimed_until = rows[0].claimed_until
+    assert claimed_until is not None
 
     await bot.kill()
     emu.release_stalled()  # the held request is dropped unprocessed: nothing reached the chat
@@ -42,6 +53,14 @@ async def test_sigkill_between_writing_and_sending_delivers_once_after_restart(
 
     await bot.start()
     await emu.wait_for_message(CS_CHAT_ID, contains="Запрос доступа", after=mark)
+    # Sent again only once the dead sender's claim had run out (nothing said it was sent).
+    calls = [
+        call
+        for call in emu.calls
+        if call.method == "sendMessage" and call.params.get("chat_id") == str(CS_CHAT_ID)
+    ]
+    assert len(calls) == 2
+    assert calls[1].at >= claimed_until.timestamp()
 
     async def all_sent() -> bool:
         return all(row.state == OutboxState.SENT for row in await outbox_rows(sessions))
