@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,16 @@ async def test_a_secret_telegram_would_refuse_is_named_not_shown(bot_process: Bo
     assert "WEBHOOK_SECRET" in lines[0]
     assert "has spaces" not in bot_process.log
     assert TOKEN not in bot_process.log
+
+
+async def test_sigterm_lets_the_update_in_hand_finish(emu: BotAPIEmulator, bot: BotProcess) -> None:
+    emu.inject_faults("stall", 1, methods=["sendMessage"])
+    await emu.send_text(CS_ID, "/standards")
+    await emu.wait_stalled(1)
+    stopping = asyncio.create_task(bot.stop())
+    await asyncio.sleep(1.0)  # the stop has begun; the reply is still held
+    assert not stopping.done()
+    emu.release_stalled(process=True)
+    assert await stopping == 0
+    assert [d.status for d in emu.webhook_deliveries] == [200]
+    assert "Стандарты" in emu.bot_messages(CS_ID)[-1].text
