@@ -36,6 +36,7 @@ migrate: $(STAMP)
 bench: $(STAMP)  ## benchmarks: print their figures, assert nothing
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.outbox
+	$(BIN)/python -m bench.outbox_crash
 	$(BIN)/python -m bench.digest
 	$(BIN)/python -m bench.imports
 
