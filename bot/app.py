@@ -24,7 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.commands import commands_for, group_commands
-from bot.conversation import AnsweredCallbacks, CommandLeavesDialog, KitMessageManager
+from bot.conversation import (
+    AnsweredCallbacks,
+    CommandLeavesDialog,
+    KitMessageManager,
+    unique_intent_ids,
+)
 from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
 from bot.outbox import OutboxSender, send_pace
 from bot.ratelimit import SendLimiter
@@ -161,6 +166,7 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
     errors.register(dispatcher)
     # The conversation kit: one answer per callback query; a command leaves any dialog (after
     # setup_dialogs, whose middleware loads the dialog stack it empties).
+    unique_intent_ids()
     answered = AnsweredCallbacks()
     bot.session.middleware(answered)
     setup_dialogs(dispatcher, message_manager=KitMessageManager(answered))

@@ -6,6 +6,9 @@
 - Wrong input gets a hint (`Dialog`): a message that no input of the current step takes is
   answered with what the step expects (a button, a day in the calendar, a text instead of a
   file), and the step is shown again below, instead of being re-sent in silence.
+- Every dialog opened gets an id of its own (`unique_intent_ids`): aiogram-dialog's ids
+  collide one time in a hundred for two dialogs opened in the same second (a flow and the
+  person picker it opens at once), and the second then overwrites the first.
 - A callback query is answered once (`AnsweredCallbacks`): a handler that answered it with a
   toast is not followed by aiogram-dialog's empty answer (Telegram refuses a second one); a
   toast is plain text, never escaped HTML.
@@ -16,6 +19,7 @@ Every dialog of the bot is built with this module's `Dialog`; `build_app` instal
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
@@ -34,6 +38,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_dialog import Dialog as BaseDialog
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.api.entities import OldMessage
+from aiogram_dialog.api.entities import stack as dialog_stack
 from aiogram_dialog.api.internal import CONTEXT_KEY, STACK_KEY, STORAGE_KEY
 from aiogram_dialog.api.protocols import CancelEventProcessing
 from aiogram_dialog.manager.message_manager import MessageManager
@@ -97,6 +102,26 @@ class CommandLeavesDialog(BaseMiddleware):
             )
         except TelegramAPIError as error:
             log.debug("buttons of a closed dialog not removed: %s", error)
+
+
+# --- dialog ids that do not collide -----------------------------------------------------------
+
+# aiogram-dialog 2.6 makes an id of the current second plus a random number below 100
+# (`new_int_id`): two dialogs opened in one second, as a flow and the subdialog its first step
+# opens, get the same id one time in a hundred, the second context overwrites the first, and
+# the person's next press is lost («Stack is broken»). 36 random bits spelled as aiogram-dialog
+# spells its ids: at most 6 characters, as before, so callback data keeps its length.
+_ID_SPACE = 62**6
+
+
+def new_intent_id() -> str:
+    return dialog_stack.id_to_str(secrets.randbelow(_ID_SPACE - 1) + 1)
+
+
+def unique_intent_ids() -> None:
+    """Give every dialog opened from now on a random id (`Stack.push` looks `new_id` up in its
+    module on each call)."""
+    dialog_stack.new_id = new_intent_id
 
 
 # --- wrong input: a hint, and the step again -------------------------------------------------

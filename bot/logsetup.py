@@ -46,3 +46,6 @@ def configure(level: str = "INFO", token: str | None = None) -> None:
     root.setLevel(level.upper())
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Two lines for every run of every job (the reminder sweep runs every few seconds) would
+    # bury everything else; a job that fails is still logged as an error.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

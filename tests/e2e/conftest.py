@@ -81,6 +81,9 @@ async def bot_process(
     process = BotProcess(emu, token=TOKEN, database_url=database_url, workdir=tmp_path, env=bot_env)
     yield process
     await process.stop()
+    # Shown by pytest only when the test failed: what the bot was doing at the end.
+    print("--- the bot's log, last 80 lines ---")
+    print("\n".join(process.log.splitlines()[-80:]))
     # Whatever happened in the test, the token never reaches the logs.
     assert TOKEN not in process.log
     assert TOKEN.split(":")[1] not in process.log

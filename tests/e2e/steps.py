@@ -108,7 +108,14 @@ async def step(
         current = emu.state.get_message(message.chat_id, message.message_id)
         return current is not None and current.edit_seq > mark and contains in current.content
 
-    await emu.wait_until(shown)
+    try:
+        await emu.wait_until(shown)
+    except TimeoutError:
+        current = emu.state.get_message(message.chat_id, message.message_id)
+        raise AssertionError(
+            f"«{button}» pressed; the message did not come to show «{contains}»; it reads"
+            f" «{current.content[:400] if current else None}»"
+        ) from None
     await emu.wait_callback_answer(query)
     current = emu.state.get_message(message.chat_id, message.message_id)
     assert current is not None
