@@ -15,11 +15,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiogram_dialog import setup_dialogs
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,7 @@ from bot.conversation import (
     KitMessageManager,
     unique_intent_ids,
 )
+from bot.leader import OUTBOX_CHANNEL, Leadership
 from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
 from bot.outbox import OutboxSender, send_pace
 from bot.ratelimit import SendLimiter
@@ -50,8 +50,9 @@ from bot.services.notify import OUTBOX_WRITTEN
 from bot.services.reminders import ReminderRegistry
 from bot.settings import TELEGRAM_API_BASE, Settings
 from bot.texts import Texts
-from db.engine import create_engine, create_session_factory
+from db.engine import create_engine, create_session_factory, is_shared
 from db.fsm_storage import DatabaseStorage
+from db.isolation import DatabaseEventIsolation
 from db.migrate import upgrade
 from handlers import errors, get_routers
 
@@ -71,14 +72,29 @@ class App:
     sender: OutboxSender
     scheduler: AsyncIOScheduler
     reminders: ReminderRegistry
-    storage_engine: AsyncEngine | None = None
+    leadership: Leadership
+    storage_engines: tuple[AsyncEngine, ...] = ()
 
     @property
     def is_leader(self) -> bool:
         """Whether this process runs the background work (the outbox sender, the reminder
-        sweep, the digest, mail). One process is always the leader; leader election among
-        replicas answers here, the one place that is read (/healthz among others)."""
-        return True
+        sweep, the digest, mail): with SQLite always; among replicas on PostgreSQL, the one
+        that holds the leader's lock (see bot.leader)."""
+        return self.leadership.is_leader
+
+    async def lead(self) -> None:
+        """Start the background work (this replica has become the leader)."""
+        self.sender.start()
+        if not self.scheduler.running:
+            self.scheduler.start()
+        else:
+            self.scheduler.resume()
+
+    async def follow(self) -> None:
+        """Stop the background work (another replica leads now, or this one stops)."""
+        await self.sender.stop()
+        if self.scheduler.running:
+            self.scheduler.pause()
 
     async def prepare(self) -> None:
         """Migrate the database and seed what the bot needs (done on every start)."""
@@ -88,14 +104,15 @@ class App:
             await access.bootstrap_cs_team(session, self.settings.cs_team_ids)
 
     async def close(self) -> None:
+        await self.leadership.stop()
         await self.sender.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.bot.session.close()
         await self.dispatcher.storage.close()
         await self.engine.dispose()
-        if self.storage_engine is not None:
-            await self.storage_engine.dispose()
+        for storage_engine in self.storage_engines:
+            await storage_engine.dispose()
 
 
 def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
@@ -148,12 +165,18 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
             coalesce=True,
             misfire_grace_time=None,
         )
-    storage, storage_engine = _storage(settings)
+    storage, storage_engines = _storage(settings)
+    isolation_engine = (
+        # Connections of their own: one is held while an update is handled.
+        create_engine(settings.database_url, pool_size=5, max_overflow=45)
+        if is_shared(settings.database_url) and not settings.redis_url
+        else None
+    )
     dispatcher = Dispatcher(
         storage=storage,
-        # One update at a time per user and chat: a quick second press must see the dialog
-        # state the first one saved (aiogram-dialog saves it after the handler returns).
-        events_isolation=SimpleEventIsolation(),
+        # One update at a time per user and chat, in every replica: a quick second press must
+        # see the dialog state the first one saved (aiogram-dialog saves it after the handler).
+        events_isolation=DatabaseEventIsolation(isolation_engine),
         settings=settings,
         texts=texts,
         sessions=sessions,
@@ -181,7 +204,13 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
         sender=sender,
         scheduler=scheduler,
         reminders=registry,
-        storage_engine=storage_engine,
+        leadership=Leadership(
+            settings.database_url,
+            on_gain=lambda: app.lead(),
+            on_lose=lambda: app.follow(),
+            wake=sender.wake,
+        ),
+        storage_engines=(*storage_engines, *([isolation_engine] if isolation_engine else [])),
     )
     dispatcher["app"] = app
     dispatcher.startup.register(_on_startup)
@@ -209,6 +238,13 @@ def _session_factory(
     class AppSession(Session):
         """Wakes the outbox sender when a transaction that wrote to the outbox commits."""
 
+    @event.listens_for(AppSession, "before_commit")
+    def _before_commit(session: Session) -> None:
+        # Replicas: the leader, which may be another process, listens (see bot.leader);
+        # PostgreSQL delivers the notification only if this transaction commits.
+        if session.info.get(OUTBOX_WRITTEN) and session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
+
     @event.listens_for(AppSession, "after_commit")
     def _after_commit(session: Session) -> None:
         if session.info.pop(OUTBOX_WRITTEN, False):
@@ -221,23 +257,24 @@ def _session_factory(
     return create_session_factory(engine, AppSession)
 
 
-def _storage(settings: Settings) -> tuple[BaseStorage, AsyncEngine | None]:
+def _storage(settings: Settings) -> tuple[BaseStorage, tuple[AsyncEngine, ...]]:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
         keys = DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
-        return RedisStorage.from_url(settings.redis_url, key_builder=keys), None
+        return RedisStorage.from_url(settings.redis_url, key_builder=keys), ()
     # A pool of its own: the storage is used while an update already holds a connection of
     # the main pool, and taking a second one from the same pool could deadlock under load.
     engine = create_engine(settings.database_url)
-    return DatabaseStorage(create_session_factory(engine)), engine
+    sessions = create_session_factory(engine)
+    # Other replicas write a shared database's records: nothing of it may be cached.
+    return DatabaseStorage(sessions, cached=not is_shared(settings.database_url)), (engine,)
 
 
 async def _on_startup(bot: Bot, app: App) -> None:
     await app.prepare()
     await _set_menus(bot, app)
-    app.sender.start()
-    app.scheduler.start()
+    await app.leadership.start()  # the leader (SQLite: this process) starts the background work
     log.info("bot started")
 
 
@@ -255,7 +292,7 @@ async def _set_menus(bot: Bot, app: App) -> None:
 
 
 async def _on_shutdown(app: App) -> None:
-    await app.sender.stop()
+    await app.leadership.stop()
     if app.scheduler.running:
         app.scheduler.shutdown(wait=False)
     log.info("bot stopped")

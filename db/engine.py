@@ -32,7 +32,19 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 _IMMEDIATE = "begin_immediate"
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+def is_shared(database_url: str) -> bool:
+    """Whether other processes may use the database too (PostgreSQL: replicas), so that no
+    process may cache what is in it, and locks must be the database's."""
+    return make_url(database_url).get_backend_name() == "postgresql"
+
+
+def create_engine(
+    database_url: str,
+    *,
+    echo: bool = False,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+) -> AsyncEngine:
     url = make_url(database_url)
     is_sqlite = url.get_backend_name() == "sqlite"
     connect_args: dict[str, Any] = {}
@@ -50,6 +62,10 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         # Isolation stays PostgreSQL's default, READ COMMITTED: every statement sees what was
         # committed before it, and a row locked FOR UPDATE is re-read once its lock is free.
         options = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+    if pool_size is not None and "pool_size" in options:
+        options["pool_size"] = pool_size
+    if max_overflow is not None and "max_overflow" in options:
+        options["max_overflow"] = max_overflow
     engine = create_async_engine(url, echo=echo, connect_args=connect_args, **options)
     if is_sqlite:
         _set_up_sqlite(engine)

@@ -4,9 +4,9 @@ aiogram-dialog keeps its stacks and contexts in the same storage (under their ow
 "destiny"), so its dialogs survive restarts too.
 
 Every update reads the storage three times (aiogram's state, aiogram-dialog's stack load
-and save), so records are cached in memory, written through on every change. The cache is
-correct because one bot process owns the storage (as long polling requires); a deployment
-with several processes behind a webhook should use Redis (`REDIS_URL`).
+and save). With SQLite one process owns the database, so records are cached in memory and
+written through on every change. On PostgreSQL other replicas change the same records, so
+nothing is cached: every read is the database's (`cached=False`).
 """
 
 from __future__ import annotations
@@ -46,10 +46,12 @@ class DatabaseStorage(BaseStorage):
         session_factory: async_sessionmaker[AsyncSession],
         key_builder: KeyBuilder | None = None,
         cache_size: int = 10_000,
+        cached: bool = True,
     ) -> None:
         self._sessions = session_factory
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
         self._cache: LRUCache[str, tuple[str | None, dict[str, Any]]] = LRUCache(cache_size)
+        self._cached = cached
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -74,12 +76,15 @@ class DatabaseStorage(BaseStorage):
 
     async def _get(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
         built = self._keys.build(key)
-        cached: tuple[str | None, dict[str, Any]] | None = self._cache.get(built)
+        cached: tuple[str | None, dict[str, Any]] | None = (
+            self._cache.get(built) if self._cached else None
+        )
         if cached is None:
             async with self._sessions() as session:
                 record = await session.get(FsmRecord, built)
             cached = (record.state, dict(record.data or {})) if record else (None, {})
-            self._cache[built] = cached
+            if self._cached:
+                self._cache[built] = cached
         return cached
 
     _UNSET: Any = object()
@@ -98,7 +103,8 @@ class DatabaseStorage(BaseStorage):
                 await session.execute(delete(FsmRecord).where(FsmRecord.key == built))
             else:
                 await session.execute(_upsert_statement(session, built, new_state, new_data))
-        self._cache[built] = (new_state, new_data)
+        if self._cached:
+            self._cache[built] = (new_state, new_data)
 
     async def keys_with_state(self) -> list[str]:
         """Keys that hold a dialog state (for diagnostics and tests)."""

@@ -2,7 +2,8 @@
 
 Every test that uses a database runs twice: on a SQLite file and on PostgreSQL (a server the
 session starts itself, tests/fixtures/postgres.py). The end-to-end tests run on SQLite only,
-except those marked `both_databases`; a test marked `sqlite_only` is skipped on PostgreSQL.
+except those marked `both_databases`; a test marked `sqlite_only` is skipped on PostgreSQL,
+one marked `postgres_only` runs there only.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only(reason): a test of SQLite itself, skipped on PostgreSQL"
     )
+    config.addinivalue_line(
+        "markers", "postgres_only: a test of PostgreSQL's own (replicas' locks), run there only"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -78,6 +82,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.config.stash[_PG_LEFT_OUT] = metafunc.config.stash.get(_PG_LEFT_OUT, 0) + 1
         return
     metafunc.parametrize("database_kind", DATABASES, indirect=True, ids=DATABASES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A `postgres_only` test runs on PostgreSQL only: its SQLite run is left out, and all of
+    it when there is no PostgreSQL (counted in the summary's one line)."""
+    kept, dropped = [], []
+    for item in items:
+        database = getattr(item, "callspec", None) and item.callspec.params.get("database_kind")
+        if item.get_closest_marker("postgres_only") is not None and (
+            database != "postgres" or _PG_UNAVAILABLE is not None
+        ):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+        if _PG_UNAVAILABLE is not None:
+            left_out = sum(1 for item in dropped)
+            config.stash[_PG_LEFT_OUT] = config.stash.get(_PG_LEFT_OUT, 0) + left_out
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -1,0 +1,65 @@
+"""One update at a time per person and chat, in every replica.
+
+aiogram handles a person's updates one after another when the dispatcher has an event
+isolation: a quick second press must see the dialog state the first one saved. In one process
+an asyncio lock per key does it (aiogram's SimpleEventIsolation). Replicas on one PostgreSQL
+database add a transaction-level advisory lock on the key, held while the update is handled,
+so a press that lands on another replica waits for the first one there too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+# The advisory lock's first int4 key: this bot's updates (the leader's lock has its own).
+UPDATES_NAMESPACE = 0x43_54
+
+
+def lock_key(key: StorageKey) -> int:
+    """The second int4 key: a hash of the whole storage key. Two keys that share it only wait
+    for each other now and then, which is harmless."""
+    name = ":".join(
+        str(part)
+        for part in (
+            key.bot_id,
+            key.chat_id,
+            key.user_id,
+            key.thread_id,
+            key.business_connection_id,
+            key.destiny,
+        )
+    )
+    digest = hashlib.blake2b(name.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class DatabaseEventIsolation(BaseEventIsolation):
+    """The in-process lock first (a process never holds two connections for one key), then,
+    when `engine` is a shared database's, its advisory lock until the update is handled."""
+
+    def __init__(self, engine: AsyncEngine | None) -> None:
+        self._local = SimpleEventIsolation()
+        self._engine = engine
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        async with self._local.lock(key):
+            if self._engine is None:
+                yield
+                return
+            async with self._engine.connect() as connection, connection.begin():
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+                    {"namespace": UPDATES_NAMESPACE, "key": lock_key(key)},
+                )
+                yield
+
+    async def close(self) -> None:
+        await self._local.close()

@@ -1,0 +1,166 @@
+"""Several replicas on one database: one leader at a time and a quick takeover, one update at a
+time per person across processes, and no FSM record served from a stale cache.
+
+Each "replica" here is a Leadership, an event isolation or a storage with engines of its own,
+as a process would have; on SQLite there is one process, which always leads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import text
+
+from bot.leader import Leadership
+from db.engine import create_engine, create_session_factory
+from db.fsm_storage import DatabaseStorage
+from db.isolation import DatabaseEventIsolation
+
+FAST = {"retry": 0.2, "check": 0.2}
+
+
+class Replica:
+    """A Leadership that records what it was told to do."""
+
+    def __init__(self, database_url: str) -> None:
+        self.events: list[str] = []
+        self.leadership = Leadership(database_url, on_gain=self.gain, on_lose=self.lose, **FAST)
+
+    async def gain(self) -> None:
+        self.events.append("lead")
+
+    async def lose(self) -> None:
+        self.events.append("follow")
+
+
+async def wait_for(condition: object, timeout: float = 10.0) -> float:
+    """Seconds until `condition()` held."""
+    started = time.monotonic()
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() - started > timeout:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+@pytest.fixture
+async def replicas(database_url: str) -> AsyncIterator[list[Replica]]:
+    made: list[Replica] = []
+    yield made
+    for replica in made:
+        await replica.leadership.stop()
+
+
+@pytest.mark.sqlite_only(reason="PostgreSQL elects; see the tests below")
+async def test_sqlite_has_one_process_and_it_leads_at_once(
+    database_url: str, replicas: list[Replica]
+) -> None:
+    replica = Replica(database_url)
+    replicas.append(replica)
+    await replica.leadership.start()
+    assert replica.leadership.is_leader
+    assert replica.events == ["lead"]
+
+
+@pytest.mark.postgres_only
+async def test_one_leader_among_three_and_a_takeover_when_it_dies(
+    database_url: str, replicas: list[Replica]
+) -> None:
+    for _ in range(3):
+        replicas.append(Replica(database_url))
+        await replicas[-1].leadership.start()
+    first, second, third = replicas
+    assert [r.leadership.is_leader for r in replicas] == [True, False, False]
+    await asyncio.sleep(1.0)  # followers keep trying; nobody else takes it meanwhile
+    assert [r.events for r in replicas] == [["lead"], [], []]
+
+    # The leader's process dies: its connection is gone, and so is the lock.
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as admin:
+            await admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND classid = 17235 AND objid = 1"
+                )
+            )
+    finally:
+        await engine.dispose()
+    took = await wait_for(lambda: second.leadership.is_leader or third.leadership.is_leader)
+    print(f"takeover after the leader's connection died: {took:.2f} s")
+    assert took < 1.0  # one follower's retry period (0.2 s) and a little
+    await wait_for(lambda: not first.leadership.is_leader)
+    assert first.events == ["lead", "follow"]
+    await asyncio.sleep(0.6)
+    assert sum(r.leadership.is_leader for r in replicas) == 1
+
+    # The first comes back (a restart): it follows the new leader.
+    await first.leadership.stop()
+    await first.leadership.start()
+    assert not first.leadership.is_leader
+
+
+@pytest.mark.postgres_only
+async def test_a_stopping_leader_hands_over(database_url: str, replicas: list[Replica]) -> None:
+    replicas += [Replica(database_url), Replica(database_url)]
+    for replica in replicas:
+        await replica.leadership.start()
+    await replicas[0].leadership.stop()  # a deploy stops it
+    assert replicas[0].events == ["lead", "follow"]
+    took = await wait_for(lambda: replicas[1].leadership.is_leader)
+    assert took < 1.0
+
+
+KEY = StorageKey(bot_id=1, chat_id=10, user_id=10)
+OTHER = StorageKey(bot_id=1, chat_id=11, user_id=11)
+
+
+@pytest.mark.postgres_only
+async def test_one_update_at_a_time_per_person_across_processes(database_url: str) -> None:
+    engines = [create_engine(database_url), create_engine(database_url)]
+    first, second = (DatabaseEventIsolation(engine) for engine in engines)
+    order: list[str] = []
+    try:
+        holding = asyncio.Event()
+
+        async def first_update() -> None:
+            async with first.lock(KEY):
+                order.append("first in")
+                holding.set()
+                await asyncio.sleep(0.5)
+                order.append("first out")
+
+        async def second_update(key: StorageKey, name: str) -> None:
+            await holding.wait()
+            async with second.lock(key):
+                order.append(f"{name} in")
+
+        await asyncio.gather(
+            first_update(), second_update(KEY, "same person"), second_update(OTHER, "other")
+        )
+        # Another person is not held up; the same person's update waits for the first.
+        assert order == ["first in", "other in", "first out", "same person in"]
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+@pytest.mark.postgres_only
+async def test_a_record_saved_by_one_replica_is_what_another_reads(database_url: str) -> None:
+    engines = [create_engine(database_url), create_engine(database_url)]
+    first, second = (
+        DatabaseStorage(create_session_factory(engine), cached=False) for engine in engines
+    )
+    try:
+        await first.set_data(KEY, {"step": 1})
+        assert await second.get_data(KEY) == {"step": 1}
+        await second.set_data(KEY, {"step": 2})  # the next press landed on the other replica
+        # A cache (as with SQLite's one process) would still answer {"step": 1} here.
+        assert await first.get_data(KEY) == {"step": 2}
+    finally:
+        for engine in engines:
+            await engine.dispose()
