@@ -33,7 +33,7 @@ demo: $(STAMP)  ## a scripted scene against the local Telegram emulator; no toke
 migrate: $(STAMP)
 	$(BIN)/python -m bot migrate
 
-bench: $(STAMP)  ## benchmarks: print their figures, assert nothing
+bench: $(STAMP)  ## benchmarks (the pipeline on SQLite and on PostgreSQL with 1 and 3 replicas): print their figures, assert nothing
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.outbox
 	$(BIN)/python -m bench.outbox_crash

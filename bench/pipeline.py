@@ -1,21 +1,50 @@
-"""(a) Updates per second through the bot's full pipeline, against a bare aiogram dispatcher.
+"""(a) Updates per second through the bot's full pipeline, on SQLite and on PostgreSQL with
+one and with three replicas, against a bare aiogram dispatcher.
 
-Both answer `/standards` from 1,000 different users, fed through `Dispatcher.feed_update`
-with the replies going to the loopback emulator (its rate limits off), in the same run.
-The full pipeline is the app built by `build_app`: DB session middleware, employee lookup,
-role filter, the links query and the rendered answer with URL buttons.
+Every row answers `/standards` from the same 1,000 users, fed through
+`Dispatcher.feed_update`, with the replies going to the loopback emulator (its rate limits
+off) that runs in this process. Each row runs in worker processes of its own
+(`python -m bench.replicas`, one per replica), so that every row pays the same process and
+HTTP overheads:
+
+- SQLite ×1: one process, the app built by `build_app` on a SQLite file;
+- PostgreSQL ×1 and ×3: one or three processes, each with its own `build_app`, on one
+  PostgreSQL database (a throwaway server of the tests' `tests.fixtures.postgres`: fsync and
+  synchronous commits off, so a commit costs less than on a real server); the users are
+  dealt round-robin between the processes, each with its own `CONCURRENCY` updates in flight;
+- bare aiogram: one process, a dispatcher with one handler that answers a fixed text.
+
+The full pipeline is the app's: the DB session middleware, the employee lookup, the role
+filter, aiogram-dialog's middlewares and dialog state (the FSM storage in the database; on
+PostgreSQL not cached, and one update at a time per person across processes through
+`pg_advisory_xact_lock` on a connection of its own), the links query and the rendered answer
+with URL buttons.
+
+Before it takes updates, the database is migrated and seeded as the bot does on start:
+`App.prepare()` (Alembic upgrade, the links, the CS team) and the roster of the 1,000 users
+imported, in a process of its own before the row, then `App.prepare()` again in every
+worker. The startup hooks are not called: no command menus are set and no `Leadership` is
+started, so no replica runs the outbox sender or the scheduler (with `/standards` they would
+have nothing to send; their polling would cost a little CPU in one replica). Each process
+feeds its share once to warm up (connections, caches), then all start together; a row's
+rate is its updates over the wall time from the first update fed to the last one answered,
+in any process (CLOCK_MONOTONIC is one clock for every process of the machine). Each row is
+checked: every update answered once, no error from the emulator, every user's answer the
+same text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher, Router
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import Command
 from aiogram.types import Message, Update
 
@@ -26,8 +55,10 @@ from emulator import BotAPIEmulator, EmulatorLimits
 
 TOKEN = "100000:BENCH-token"
 USERS = 1000
-CONCURRENCY = 20
+CONCURRENCY = 20  # updates in flight in each process
 FIRST_USER = 10_000
+WORKER_START_TIMEOUT = 180.0  # seconds for a worker to build, prepare and warm up
+RUN_TIMEOUT = 600.0
 
 
 def standards_update(update_id: int, user_id: int) -> Update:
@@ -46,18 +77,27 @@ def standards_update(update_id: int, user_id: int) -> Update:
     )
 
 
-async def feed_all(dispatcher: Dispatcher, bot: Bot, first_update_id: int) -> float:
+def share(index: int, replicas: int) -> list[int]:
+    """The user numbers (0…USERS-1) dealt to one replica of `replicas`, round-robin."""
+    return list(range(index, USERS, replicas))
+
+
+async def feed_all(
+    dispatcher: Dispatcher, bot: Bot, users: Sequence[int], first_update_id: int
+) -> tuple[float, float, float]:
+    """Feed `/standards` from each user, CONCURRENCY at a time; (start, end) in monotonic
+    time and the process's CPU seconds meanwhile."""
     queue: asyncio.Queue[Update] = asyncio.Queue()
-    for n in range(USERS):
+    for n in users:
         queue.put_nowait(standards_update(first_update_id + n, FIRST_USER + n))
 
     async def worker() -> None:
         while not queue.empty():
             await dispatcher.feed_update(bot, queue.get_nowait())
 
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.monotonic()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return time.perf_counter() - started
+    return started, time.monotonic(), time.process_time() - cpu
 
 
 def bare_dispatcher() -> Dispatcher:
@@ -72,41 +112,173 @@ def bare_dispatcher() -> Dispatcher:
     return dispatcher
 
 
+def bench_settings(database_url: str, api_base: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=TOKEN,  # type: ignore[arg-type]
+        cs_chat_id=-100,
+        telegram_api_base=api_base,
+        database_url=database_url,
+    )
+
+
+async def seed(database_url: str, api_base: str) -> None:
+    """Migrate and seed the database as the bot's start does, and import the 1,000 users.
+    (In a process of its own: `build_app` can be called once per process, its routers are
+    module-level.)"""
+    lines = ["full_name,role,group,position,telegram_id,username"]
+    lines += [f"Сотрудник {n},manager,Группа {n % 50},,{FIRST_USER + n}," for n in range(USERS)]
+    app = build_app(bench_settings(database_url, api_base))
+    try:
+        await app.prepare()
+        async with app.sessions() as session:
+            await roster.import_roster(session, "\n".join(lines).encode(), "roster.csv")
+    finally:
+        await app.close()
+
+
+@dataclass
+class Replica:
+    updates: int
+    started: float
+    ended: float
+    cpu: float  # seconds of CPU (user + system) the process spent on its share
+
+    @property
+    def rate(self) -> float:
+        return self.updates / (self.ended - self.started)
+
+    @property
+    def load(self) -> float:
+        """The share of one core the process used while it fed its updates."""
+        return self.cpu / (self.ended - self.started)
+
+
+@dataclass
+class Row:
+    name: str
+    replicas: list[Replica]
+
+    @property
+    def seconds(self) -> float:
+        return max(r.ended for r in self.replicas) - min(r.started for r in self.replicas)
+
+    @property
+    def rate(self) -> float:
+        return sum(r.updates for r in self.replicas) / self.seconds
+
+
+async def seed_in_child(database_url: str, api_base: str) -> None:
+    command = [sys.executable, "-m", "bench.replicas", "--seed", "--api-base", api_base]
+    child = await asyncio.create_subprocess_exec(*command, "--database-url", database_url)
+    if await asyncio.wait_for(child.wait(), WORKER_START_TIMEOUT) != 0:
+        raise RuntimeError(f"seeding {database_url} failed: exit {child.returncode}")
+
+
+async def run_row(name: str, emu: BotAPIEmulator, database_url: str | None, replicas: int) -> Row:
+    """Start `replicas` worker processes (bare aiogram if no `database_url`), let each warm
+    up, start them together, collect their timings and check the emulator saw every answer."""
+    sent_before, errors_before = emu.stats.sent, emu.stats.errors
+    command = [sys.executable, "-m", "bench.replicas", "--api-base", emu.base_url]
+    command += ["--database-url", database_url] if database_url else ["--bare"]
+    workers = [
+        await asyncio.create_subprocess_exec(
+            *command,
+            "--index",
+            str(index),
+            "--replicas",
+            str(replicas),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for index in range(replicas)
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            line = await asyncio.wait_for(worker.stdout.readline(), WORKER_START_TIMEOUT)
+            if line.strip() != b"ready":
+                raise RuntimeError(f"{name}: a worker did not start (said {line!r})")
+        for worker in workers:  # "go" to all at once: no await between the writes
+            assert worker.stdin is not None
+            worker.stdin.write(b"go\n")
+        results: list[Replica] = []
+        for worker in workers:
+            assert worker.stdout is not None
+            line = await asyncio.wait_for(worker.stdout.readline(), RUN_TIMEOUT)
+            results.append(Replica(**json.loads(line)))
+        for worker in workers:
+            if await asyncio.wait_for(worker.wait(), 60) != 0:
+                raise RuntimeError(f"{name}: a worker exited with {worker.returncode}")
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+    sent, errors = emu.stats.sent - sent_before, emu.stats.errors - errors_before
+    last = [emu.last_bot_message(FIRST_USER + n) for n in range(USERS)]
+    answers = {message.text if message else None for message in last}
+    if sent != 2 * USERS or errors or len(answers) != 1:
+        raise RuntimeError(
+            f"{name}: {sent} answers for {2 * USERS} updates, {errors} errors,"
+            f" {len(answers)} different answers"
+        )
+    return Row(name, results)
+
+
+def print_table(rows: list[Row], bare: Row, skipped: str | None) -> None:
+    print(f"pipeline: /standards from {USERS} users, {CONCURRENCY} in flight in each process")
+    print(
+        f"  {'':<16} {'updates/s':>10} {'seconds':>8} {'÷ bare':>7}"
+        "   per process: updates/s (CPU of one core)"
+    )
+    for row in [*rows, bare]:
+        each = ", ".join(f"{r.rate:.0f} ({r.load:.0%})" for r in row.replicas)
+        spread = max(r.started for r in row.replicas) - min(r.started for r in row.replicas)
+        if len(row.replicas) > 1:
+            each += f"; started within {spread * 1000:.0f} ms"
+        print(
+            f"  {row.name:<16} {row.rate:10.1f} {row.seconds:8.2f} {row.rate / bare.rate:7.2f}"
+            f"   {each}"
+        )
+    if skipped:
+        print(f"  PostgreSQL rows skipped: {skipped}")
+
+
 async def main() -> None:
+    # Imported here: the tests' fixture, whose module needs nothing of pytest.
+    from tests.fixtures.postgres import PostgresServer, find_binaries, unavailable
+
     emu = BotAPIEmulator(token=TOKEN, limits=EmulatorLimits(enabled=False))
     await emu.start()
     for n in range(USERS):
         emu.add_user(FIRST_USER + n, f"U{n}")
-    lines = ["full_name,role,group,position,telegram_id,username"]
-    lines += [f"Сотрудник {n},manager,Группа {n % 50},,{FIRST_USER + n}," for n in range(USERS)]
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            bot_token=TOKEN,  # type: ignore[arg-type]
-            cs_chat_id=-100,
-            telegram_api_base=emu.base_url,
-            database_url=f"sqlite+aiosqlite:///{folder}/bench.db",
-        )
-        app = build_app(settings)
-        await app.prepare()
-        async with app.sessions() as session:
-            await roster.import_roster(session, "\n".join(lines).encode(), "roster.csv")
-        bare_bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-        bare = bare_dispatcher()
-        # Warm both paths (connections, caches), then measure each once.
-        await feed_all(app.dispatcher, app.bot, 1)
-        await feed_all(bare, bare_bot, 1)
-        full_seconds = await feed_all(app.dispatcher, app.bot, 100_000)
-        bare_seconds = await feed_all(bare, bare_bot, 200_000)
-        await bare_bot.session.close()
-        await app.close()
-    await emu.stop()
-    full_rate = USERS / full_seconds
-    bare_rate = USERS / bare_seconds
-    print(f"pipeline: /standards from {USERS} users, {CONCURRENCY} in flight")
-    print(f"  full bot pipeline : {full_rate:8.1f} updates/s ({full_seconds:.2f} s)")
-    print(f"  bare aiogram      : {bare_rate:8.1f} updates/s ({bare_seconds:.2f} s)")
-    print(f"  full / bare       : {full_rate / bare_rate:8.2f}")
+    rows: list[Row] = []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            sqlite_url = f"sqlite+aiosqlite:///{folder}/bench.db"
+            await seed_in_child(sqlite_url, emu.base_url)
+            rows.append(await run_row("SQLite ×1", emu, sqlite_url, 1))
+        binaries = find_binaries()
+        skipped = None
+        if binaries is None:
+            skipped = "no PostgreSQL binaries (CS_BOT_PG_BIN, PATH, /usr/lib/postgresql/*/bin)"
+        elif unavailable() is not None:
+            skipped = 'asyncpg is not installed (pip install -e ".[postgres]")'
+        else:
+            server = PostgresServer(binaries)
+            try:
+                await asyncio.to_thread(server.start)
+                for replicas in (1, 3):
+                    url = server.url(await asyncio.to_thread(server.create_database))
+                    await seed_in_child(url, emu.base_url)
+                    rows.append(await run_row(f"PostgreSQL ×{replicas}", emu, url, replicas))
+            finally:
+                await asyncio.to_thread(server.stop)
+        bare = await run_row("bare aiogram", emu, None, 1)
+    finally:
+        await emu.stop()
+    print_table(rows, bare, skipped)
 
 
 if __name__ == "__main__":
