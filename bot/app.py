@@ -292,7 +292,7 @@ async def _set_menus(bot: Bot, app: App) -> None:
 
 
 async def _on_shutdown(app: App) -> None:
+    # The background work stops here; App.close shuts the scheduler down (once: APScheduler's
+    # shutdown runs later in the event loop, and a second call would find it stopped).
     await app.leadership.stop()
-    if app.scheduler.running:
-        app.scheduler.shutdown(wait=False)
     log.info("bot stopped")

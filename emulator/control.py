@@ -324,7 +324,7 @@ class EmulatorControl:
             text=button_text if button_text is not None else data,
             attachment=None if button_text is not None else "data",
         )
-        self.state.queue_update(
+        self.state.callbacks[query_id].update_id = self.state.queue_update(
             "callback_query",
             {
                 "id": query_id,

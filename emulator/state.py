@@ -82,6 +82,7 @@ class CallbackQueryRecord:
     data: str | None
     button_text: str | None
     answer: CallbackAnswer | None = None
+    update_id: int | None = None  # the update that carries it (webhook deliveries name it)
 
 
 @dataclass
