@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,6 +15,8 @@ import migrations
 
 # `__path__` rather than `__file__`: it is set for every kind of package install.
 MIGRATIONS_DIR = Path(next(iter(migrations.__path__))).resolve()
+# The advisory lock (two int4 keys) that one migration at a time holds on PostgreSQL.
+MIGRATIONS_LOCK = (0x43_53, 2)  # beside bot.leader's (0x4353, 1)
 
 
 def alembic_config(database_url: str) -> Config:
@@ -39,4 +42,10 @@ async def _run(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
         action(config)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting at once: one migrates, the others wait and find it done.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+                {"namespace": MIGRATIONS_LOCK[0], "key": MIGRATIONS_LOCK[1]},
+            )
         await connection.run_sync(run)

@@ -13,12 +13,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.leader import Leadership
 from db.engine import create_engine, create_session_factory
 from db.fsm_storage import DatabaseStorage
 from db.isolation import DatabaseEventIsolation
+from db.migrate import alembic_config, upgrade
 
 FAST = {"retry": 0.2, "check": 0.2}
 
@@ -161,6 +163,25 @@ async def test_a_record_saved_by_one_replica_is_what_another_reads(database_url:
         await second.set_data(KEY, {"step": 2})  # the next press landed on the other replica
         # A cache (as with SQLite's one process) would still answer {"step": 1} here.
         assert await first.get_data(KEY) == {"step": 2}
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+@pytest.mark.postgres_only
+async def test_replicas_starting_at_once_migrate_the_database_once(
+    empty_database_url: str,
+) -> None:
+    engines = [create_engine(empty_database_url) for _ in range(3)]
+    try:
+        # Without the lock the three run at once, and fail.
+        await asyncio.gather(*(upgrade(engine) for engine in engines))
+        async with engines[0].connect() as connection:
+            versions = (
+                await connection.execute(text("SELECT version_num FROM alembic_version"))
+            ).all()
+        assert len(versions) == 1
+        assert versions[0][0] == ScriptDirectory.from_config(alembic_config("")).get_current_head()
     finally:
         for engine in engines:
             await engine.dispose()
