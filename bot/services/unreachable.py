@@ -34,6 +34,7 @@ from bot.settings import Settings
 from bot.texts import Html, Texts, quote
 from db import employees as employees_db
 from db import outbox as outbox_db
+from db.engine import lock_name
 from db.models import BlockedChat, OutboxMessage
 
 # How many kept messages his /start sends at most (the newest ones).
@@ -72,6 +73,8 @@ async def report(
     in an unreachable spell, an edit of that message after."""
     if settings.cs_chat_id is None:
         return
+    # The leader's sender reports while any replica may be releasing him (his /start).
+    await lock_name(session, "unreachable", blocked.chat_id)
     text = texts(
         "unreachable-post",
         who=Html(await _who(session, blocked.chat_id, texts)),
@@ -105,6 +108,7 @@ async def release(
 ) -> Waiting:
     """He wrote to the bot, so he can be reached: queue what was kept for him, and let CS's
     message about him say so. Call in a write transaction."""
+    await lock_name(session, "unreachable", telegram_id)
     blocked = await outbox_db.unblock_chat(session, telegram_id)
     sent, more = await outbox_db.release_kept(session, telegram_id, limit=RESEND_LIMIT)
     notice = None
