@@ -51,6 +51,7 @@ DATABASES = ("sqlite", "postgres")
 _PG_BINARIES = find_binaries()
 _PG_UNAVAILABLE = unavailable()
 _PG_LEFT_OUT = pytest.StashKey[int]()
+_PG_NOT_RUN = pytest.StashKey[int]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,7 +80,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if _PG_UNAVAILABLE is not None:  # one line in the summary says so, not one per test
         metafunc.parametrize("database_kind", ["sqlite"], indirect=True, ids=["sqlite"])
-        metafunc.config.stash[_PG_LEFT_OUT] = metafunc.config.stash.get(_PG_LEFT_OUT, 0) + 1
+        if metafunc.definition.get_closest_marker("postgres_only") is None:
+            metafunc.config.stash[_PG_LEFT_OUT] = metafunc.config.stash.get(_PG_LEFT_OUT, 0) + 1
         return
     metafunc.parametrize("database_kind", DATABASES, indirect=True, ids=DATABASES)
 
@@ -100,14 +102,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
         if _PG_UNAVAILABLE is not None:
-            left_out = sum(1 for item in dropped)
-            config.stash[_PG_LEFT_OUT] = config.stash.get(_PG_LEFT_OUT, 0) + left_out
+            config.stash[_PG_NOT_RUN] = len(dropped)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     left_out = config.stash.get(_PG_LEFT_OUT, 0)
-    if left_out:
-        terminalreporter.write_line(f"{_PG_UNAVAILABLE} ({left_out} tests run on SQLite only)")
+    not_run = config.stash.get(_PG_NOT_RUN, 0)
+    if left_out or not_run:
+        terminalreporter.write_line(
+            f"{_PG_UNAVAILABLE} ({left_out} tests run on SQLite only,"
+            f" {not_run} PostgreSQL-only tests not run)"
+        )
 
 
 @pytest.fixture(scope="session")
