@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bot.app import App, build_app
-from bot.services import access, cases, months, roster
+from bot.services import access, cases, months, roster, workdays
 from bot.settings import Settings
 from db.models import CaseCategory, CaseSource, CaseTab
 from emulator import BotAPIEmulator, StoredMessage
@@ -237,10 +237,7 @@ def demo_results(last: date) -> bytes:
 
 
 def next_working_day(today: date) -> date:
-    day = today + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
+    return workdays.next_working_day(today)
 
 
 async def scene_results(world: DemoWorld) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import MeetingButton
-from bot.services import meetings, reminders, roster
+from bot.services import meetings, reminders, roster, workdays
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.settings import Settings
 from bot.texts import Texts
@@ -80,9 +80,11 @@ async def outbox_to(session: AsyncSession, chat_id: int) -> list[OutboxMessage]:
 
 
 def next_weekday(start: date, weekday: int) -> date:
-    """The first day after `start` that is `weekday` (0 Monday … 6 Sunday)."""
+    """The first day after `start` that is `weekday` (0 Monday … 6 Sunday): a working day
+    for Monday to Friday, a day off for Saturday and Sunday (the production calendar has
+    holidays on weekdays and, rarely, a working Saturday)."""
     day = start + timedelta(days=1)
-    while day.weekday() != weekday:
+    while day.weekday() != weekday or workdays.is_working_day(day) != (weekday < 5):
         day += timedelta(days=1)
     return day
 
@@ -338,14 +340,14 @@ async def test_a_time_outside_the_slots_is_refused(
 
 
 def test_a_slot_of_today_that_has_passed_is_refused(settings: Settings):
-    now = datetime(2026, 11, 4, 9, 30, tzinfo=UTC)  # a Wednesday, 12:30 in Moscow
+    now = datetime(2026, 11, 11, 9, 30, tzinfo=UTC)  # Wed 11.11 (04.11: a holiday), 12:30 MSK
     with pytest.raises(Invalid) as refused:
-        meetings.check_slot(datetime(2026, 11, 4, 11, 0, tzinfo=MOSCOW), settings, now)
+        meetings.check_slot(datetime(2026, 11, 11, 11, 0, tzinfo=MOSCOW), settings, now)
     assert refused.value.key == "meeting-error-time-past"
-    ahead = meetings.check_slot(datetime(2026, 11, 4, 13, 0, tzinfo=MOSCOW), settings, now)
-    assert ahead == datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
+    ahead = meetings.check_slot(datetime(2026, 11, 11, 13, 0, tzinfo=MOSCOW), settings, now)
+    assert ahead == datetime(2026, 11, 11, 10, 0, tzinfo=UTC)
     # A naive time is read in TIMEZONE.
-    assert meetings.check_slot(datetime(2026, 11, 4, 13, 0), settings, now) == ahead
+    assert meetings.check_slot(datetime(2026, 11, 11, 13, 0), settings, now) == ahead
 
 
 async def test_a_slot_taken_by_another_lead_is_refused_and_not_offered(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services import workdays
+from bot.services import meetings, requests, workdays
+from bot.services.errors import Invalid
+from bot.settings import Settings
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -140,3 +142,34 @@ def test_every_override_is_dated_and_sourced(tmp_path: Path) -> None:
     working = tmp_path / "working.csv"
     working.write_text('date,kind,source\n2028-01-08,working,"a decree"\n', encoding="utf-8")
     assert workdays.read_overrides(working) == {date(2028, 1, 8): True}
+
+
+# --- the rules in working days use this calendar ------------------------------------------
+
+
+def _settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {"timezone": "Europe/Moscow"}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_the_request_sla_skips_the_january_holidays() -> None:
+    settings = _settings()  # REQUEST_SLA = 1 day
+    filed = datetime(2026, 12, 30, 10, 0, tzinfo=MOSCOW)
+    assert requests.sla_due(filed, settings) == datetime(2027, 1, 11, 10, 0, tzinfo=MOSCOW)
+    # A day and a half: one working day, then twelve hours.
+    longer = _settings(request_sla=timedelta(days=1, hours=12))
+    assert requests.sla_due(filed, longer) == datetime(2027, 1, 11, 22, 0, tzinfo=MOSCOW)
+    # Shorter than a day (as the tests set it): plain time, holiday or not.
+    short = _settings(request_sla=5)
+    assert requests.sla_due(filed, short) == filed + timedelta(seconds=5)
+
+
+def test_no_meeting_on_a_holiday_and_one_on_a_working_saturday() -> None:
+    with pytest.raises(Invalid) as refused:
+        meetings.check_day(date(2026, 12, 31), date(2026, 12, 28))
+    assert refused.value.key == "meeting-error-weekend"
+    with pytest.raises(Invalid):
+        meetings.check_day(date(2027, 1, 5), date(2026, 12, 28))  # a January holiday
+    assert meetings.check_day(date(2026, 12, 30), date(2026, 12, 28)) == date(2026, 12, 30)
+    assert meetings.check_day(date(2027, 2, 20), date(2027, 2, 15)) == date(2027, 2, 20)

@@ -8,9 +8,10 @@ transaction) records one `MeetingInvite` per month and lead, sends the lead «З
 renderer stays silent for an invitation that is no longer waiting.
 
 `book` checks everything on the server — the actor is the invitation's lead, the invitation
-is open, the time is one of `MEETING_SLOTS` on a working day (Mon–Fri) in the next
-`BOOK_DAYS` days and still ahead, the slot is free (the unique `meeting_at` settles two
-bookings at once) — stores the time in UTC and tells CS in the group.
+is open, the time is one of `MEETING_SLOTS` on a working day (the production calendar,
+`bot.services.workdays`) in the next `BOOK_DAYS` days and still ahead, the slot is free
+(the unique `meeting_at` settles two bookings at once) — stores the time in UTC and tells
+CS in the group.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.services import months, notify, reminders
+from bot.services import months, notify, reminders, workdays
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.settings import Settings
 from bot.texts import Html, Texts, quote
@@ -177,10 +178,10 @@ def last_day(today: date) -> date:
 
 
 def check_day(day: date, today: date) -> date:
-    """A working day (Mon–Fri) from `today` to `BOOK_DAYS` days ahead."""
+    """A working day of the production calendar from `today` to `BOOK_DAYS` days ahead."""
     if day < today:
         raise Invalid("meeting-error-past")
-    if day.weekday() >= 5:
+    if not workdays.is_working_day(day):
         raise Invalid("meeting-error-weekend")
     if day > last_day(today):
         raise Invalid("meeting-error-far", last=last_day(today))

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import RequestAct
-from bot.services import mail, notify, reminders, transitions
+from bot.services import mail, notify, reminders, transitions, workdays
 from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.services.roles import require_role
 from bot.services.transitions import Refusals, Transition
@@ -429,13 +429,15 @@ def _remind(session: AsyncSession, request: ServiceRequest, kind: str, due_at: d
 
 
 def sla_due(now: datetime, settings: Settings) -> datetime:
-    """now + REQUEST_SLA; an SLA of a day or more counts working days (Saturday and Sunday
-    do not count), so a request filed on Friday is due on Monday."""
-    due = now + settings.request_sla
-    if settings.request_sla >= timedelta(days=1):
-        while due.astimezone(settings.tz).weekday() >= 5:
-            due += timedelta(days=1)
-    return due
+    """now + REQUEST_SLA. An SLA of a day or more counts its whole days as working days of
+    the production calendar (`workdays.add_working_days`: the same local time that many
+    working days later), so a request filed on Friday is due on Monday, one filed on
+    30 December on the first working day of January; a shorter SLA (tests) is plain time."""
+    sla = settings.request_sla
+    if sla < timedelta(days=1):
+        return now + sla
+    whole = timedelta(days=sla.days)
+    return workdays.add_working_days(now, sla.days, settings.tz) + (sla - whole)
 
 
 # --- processing ---------------------------------------------------------------------------
