@@ -58,6 +58,12 @@ class CaseButton(CallbackData, prefix="cs"):
     case_id: DbId
 
 
+class CaseAcknowledge(CallbackData, prefix="ck"):
+    """«Ознакомлен» on the manager's notice of a new case."""
+
+    case_id: DbId
+
+
 class ResultsPage(CallbackData, prefix="rs"):
     """/results: a month (YYYYMM) and a page of it; the scope is the server's, every time."""
 

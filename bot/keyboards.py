@@ -12,6 +12,7 @@ from bot.callbacks import (
     AccessDecision,
     AccessStep,
     AppealButton,
+    CaseAcknowledge,
     CaseAct,
     CaseButton,
     Decision,
@@ -54,9 +55,33 @@ def case_acts(case_id: int, acts: Sequence[CaseAct], texts: Texts) -> InlineKeyb
     )
 
 
+def manager_notice(
+    case_id: int, texts: Texts, *, acknowledge: bool, appeal_url: str | None
+) -> InlineKeyboardMarkup | None:
+    """The manager's notice of a new case: «Ознакомлен» until he taps it, «Обжаловать» while
+    he may appeal."""
+    rows = []
+    if acknowledge:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=texts("case-btn-acknowledge"),
+                    callback_data=CaseAcknowledge(case_id=case_id).pack(),
+                )
+            ]
+        )
+    if appeal_url:
+        rows.append([InlineKeyboardButton(text=texts("case-btn-appeal"), url=appeal_url)])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def deep_link_url(bot_username: str, payload: str) -> str:
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
 def deep_link(label: str, bot_username: str, payload: str) -> InlineKeyboardMarkup:
     """One URL button that opens the bot's private chat with `/start payload`."""
-    url = f"https://t.me/{bot_username}?start={payload}"
+    url = deep_link_url(bot_username, payload)
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label, url=url)]])
 
 

@@ -147,6 +147,9 @@ class Settings(BaseSettings):
 
     # Case track (DESIGN §2, §3).
     ack_sla: Duration = timedelta(hours=24)
+    # Working days the manager has for «Ознакомлен»: then he is nudged once, and a working day
+    # later his lead is told.
+    acknowledge_within: int = Field(default=2, ge=1, le=30)
     recheck_after: Duration = timedelta(days=30)
     recheck_notice: Duration = timedelta(days=3)
     repeat_window: Duration = timedelta(days=60)

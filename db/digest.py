@@ -64,6 +64,17 @@ async def cases_by_category(
     return counts
 
 
+async def publication_and_acknowledgement(
+    session: AsyncSession, first: date, last: date
+) -> list[tuple[datetime, datetime | None]]:
+    """When each case with an incident on the days first..last was published, and when its
+    manager tapped «Ознакомлен» (None: not yet)."""
+    query = select(Case.created_at, Case.acknowledged_at).where(
+        Case.incident_date >= first, Case.incident_date <= last
+    )
+    return [(created, acknowledged) for created, acknowledged in await session.execute(query)]
+
+
 async def cases_by_tab(session: AsyncSession, first: date, last: date) -> dict[CaseTab, int]:
     """Cases with incidents on the days first..last, per tab (every tab, 0 if none)."""
     query = (

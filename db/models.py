@@ -314,6 +314,8 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+    # The manager's «Ознакомлен» on the notice of the case (None: not yet).
+    acknowledged_at: Mapped[datetime | None]
 
     manager: Mapped[Employee] = relationship(foreign_keys=[manager_id], lazy="selectin")
     group: Mapped[WorkingGroup] = relationship(lazy="selectin")

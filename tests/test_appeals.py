@@ -1,6 +1,7 @@
 """Appeals at the service level (DESIGN §4) with the real migrated database: who may file,
 the window, one appeal per case, the group post and the mail copy, each decision with its
-notices, «Принять» withdrawing the case, CS-only decisions, and the SLA reminder."""
+notices, «Принять» withdrawing the case, CS-only decisions, and the appeal clock (the
+reminder the working day before, the escalation to the heads of CS when overdue)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import AppealButton, Decision
-from bot.services import appeals, cases, reminders, roster
+from bot.services import appeals, cases, reminders, roster, workdays
 from bot.services.appeals import AppealDraft
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.settings import Settings
@@ -203,14 +204,27 @@ async def test_filing_posts_to_the_appeals_topic_with_the_buttons_and_schedules_
     assert photo.method == "sendPhoto"
     assert photo.target_id == post.id
     async with sessions() as session:
-        sla = (
-            await session.execute(select(Reminder).where(Reminder.kind == appeals.SLA))
-        ).scalar_one()
+        clock = {
+            reminder.kind: reminder
+            for reminder in (await session.execute(select(Reminder))).scalars()
+            if reminder.subject == f"appeal:{appeal.id}"
+        }
         listed = await appeals.open_cases(
             session, await person(session, MANAGER), settings=settings
         )
-    assert sla.subject == f"appeal:{appeal.id}"
-    assert abs((sla.due_at - appeal.created_at) - settings.appeal_sla) < timedelta(seconds=1)
+    # APPEAL_DECIDE_WITHIN = 3: CS reminded after two working days, escalated after three,
+    # at the time of day it was filed.
+    assert settings.appeal_decide_within == 3
+    assert sorted(clock) == sorted([appeals.SLA, appeals.OVERDUE])
+    due = workdays.add_working_days(appeal.created_at, 3, settings.tz)
+    assert clock[appeals.OVERDUE].due_at == due == appeals.decide_by(appeal.created_at, settings)
+    assert clock[appeals.SLA].due_at == workdays.add_working_days(appeal.created_at, 2, settings.tz)
+    assert workdays.next_working_day(clock[appeals.SLA].due_at.astimezone(settings.tz).date()) == (
+        due.astimezone(settings.tz).date()
+    )
+    assert due.astimezone(settings.tz).time() == appeal.created_at.astimezone(settings.tz).time()
+    local_due = due.astimezone(settings.tz)
+    assert f"решение нужно до {local_due:%d.%m.%Y %H:%M}" in post.payload["text"]
     assert list(listed) == []  # appealed: no longer offered
 
 
@@ -496,10 +510,23 @@ async def test_accept_and_reject_at_once_decide_once_and_consistently(
     assert withdrawn == (decided[0].state == AppealState.ACCEPTED)
 
 
-async def test_sla_reminder_reminds_cs_only_while_undecided(
+async def fall_due(sessions: async_sessionmaker[AsyncSession], kind: str) -> datetime:
+    """The moment the pending reminders of `kind` are all due (their latest due time)."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Reminder.due_at).where(
+                Reminder.kind == kind, Reminder.state == ReminderState.PENDING
+            )
+        )
+        return max(rows.scalars()) + timedelta(seconds=1)
+
+
+async def test_the_clock_reminds_cs_the_day_before_then_escalates_to_the_heads(
     world: None, sessions: async_sessionmaker[AsyncSession], database_url: str, texts: Texts
 ) -> None:
-    settings = make_settings(database_url, appeal_sla=timedelta(seconds=1), cs_appeals_thread_id=5)
+    # 1001 is CS in the roster, 4242 is nobody the bot knows: named «руководитель КС».
+    settings = make_settings(database_url, cs_appeals_thread_id=5, cs_head_ids="1001, 4242")
+    assert settings.cs_head_ids == [CS, 4242]
     registry = reminders.ReminderRegistry()
     appeals.register_reminders(registry, settings, texts)
     first = await file(
@@ -509,22 +536,85 @@ async def test_sla_reminder_reminds_cs_only_while_undecided(
         sessions, settings, texts, MANAGER, (await new_case(sessions, settings, texts)).id
     )
     await decide(sessions, settings, texts, CS, second.id, Decision.REJECT)
-    later = datetime.now(UTC) + timedelta(seconds=5)
-    await reminders.sweep(sessions, registry, now=later)
-    sent = await outbox(sessions, f"appeal:{first.id}:reminder")
-    assert len(sent) == 1
-    assert sent[0].chat_id == CS_CHAT_ID
-    assert sent[0].payload["message_thread_id"] == 5
-    # A reply to the appeal's post, with the decisions under it.
     (post,) = await outbox(sessions, f"appeal:{first.id}:group")
-    assert sent[0].target_id == post.id
-    assert sent[0].payload["reply_markup"] == post.payload["reply_markup"]
-    assert f"Апелляция #{first.id}" in sent[0].payload["text"]
-    assert "ждёт решения" in sent[0].payload["text"]
+
+    # The working day before: CS reminded, not yet escalated.
+    day_before = await fall_due(sessions, appeals.SLA)
+    await reminders.sweep(sessions, registry, now=day_before)
+    (reminder,) = await outbox(sessions, f"appeal:{first.id}:reminder")
+    assert await outbox(sessions, f"appeal:{first.id}:overdue") == []
+    assert reminder.chat_id == CS_CHAT_ID
+    assert reminder.payload["message_thread_id"] == 5
+    # A reply to the appeal's post, with the decisions under it.
+    assert reminder.target_id == post.id
+    assert reminder.payload["reply_markup"] == post.payload["reply_markup"]
+    due = appeals.decide_by(first.created_at, settings).astimezone(settings.tz)
+    assert f"Апелляция #{first.id}" in reminder.payload["text"]
+    assert f"ждёт решения. Решение нужно до {due:%d.%m.%Y %H:%M}" in reminder.payload["text"]
+
+    # The deadline: escalated once, as a reply to the post, the heads mentioned.
+    deadline = await fall_due(sessions, appeals.OVERDUE)
+    assert deadline - timedelta(seconds=1) == due
+    await reminders.sweep(sessions, registry, now=deadline)
+    await reminders.sweep(sessions, registry, now=deadline + timedelta(days=1))
+    (overdue,) = await outbox(sessions, f"appeal:{first.id}:overdue")
+    assert overdue.chat_id == CS_CHAT_ID
+    assert overdue.target_id == post.id
+    assert overdue.payload["reply_markup"] == post.payload["reply_markup"]
+    text = overdue.payload["text"]
+    assert f"Апелляция #{first.id} по кейсу #{first.case_id} (Мария Козлова) просрочена" in text
+    assert f"до {due:%d.%m.%Y %H:%M} (3 рабочих дня" in text
+    assert (
+        'Руководители КС: <a href="tg://user?id=1001">Ольга Смирнова</a>, '
+        '<a href="tg://user?id=4242">руководитель КС</a>'
+    ) in text
+    # The decided appeal: neither reminded nor escalated.
     assert await outbox(sessions, f"appeal:{second.id}:reminder") == []
-    # Delivered once.
-    await reminders.sweep(sessions, registry, now=later)
-    assert len(await outbox(sessions, f"appeal:{first.id}:reminder")) == 1
+    assert await outbox(sessions, f"appeal:{second.id}:overdue") == []
+
+
+async def test_without_heads_every_cs_member_is_mentioned_with_the_name_escaped(
+    world: None, sessions: async_sessionmaker[AsyncSession], database_url: str, texts: Texts
+) -> None:
+    settings = make_settings(database_url, appeal_decide_within=1)
+    assert settings.cs_head_ids == []
+    registry = reminders.ReminderRegistry()
+    appeals.register_reminders(registry, settings, texts)
+    appeal = await file(
+        sessions, settings, texts, MANAGER, (await new_case(sessions, settings, texts)).id
+    )
+    async with sessions() as session:
+        kinds = {reminder.kind for reminder in (await session.execute(select(Reminder))).scalars()}
+        assert appeals.SLA not in kinds  # one working day: no day before to remind on
+        cs = await person(session, CS)
+        cs.full_name = "Ольга <Смирнова> & Ко"
+        await session.commit()
+    await reminders.sweep(sessions, registry, now=await fall_due(sessions, appeals.OVERDUE))
+    (overdue,) = await outbox(sessions, f"appeal:{appeal.id}:overdue")
+    assert "(1 рабочий день" in overdue.payload["text"]
+    assert (
+        'Руководители КС: <a href="tg://user?id=1001">Ольга &lt;Смирнова&gt; &amp; Ко</a>'
+        in overdue.payload["text"]
+    )
+
+
+async def test_a_decision_cancels_the_clock(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> None:
+    appeal = await file(
+        sessions, settings, texts, MANAGER, (await new_case(sessions, settings, texts)).id
+    )
+    await decide(sessions, settings, texts, CS, appeal.id, Decision.PARTIAL)
+    async with sessions() as session:
+        states = {
+            reminder.kind: reminder.state
+            for reminder in (await session.execute(select(Reminder))).scalars()
+            if reminder.subject == f"appeal:{appeal.id}"
+        }
+    assert states == {
+        appeals.SLA: ReminderState.CANCELLED,
+        appeals.OVERDUE: ReminderState.CANCELLED,
+    }
 
 
 async def test_mail_copy_when_smtp_is_configured(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import CaseAct, CaseButton
-from bot.services import cases, reminders
+from bot.services import case_ack, cases, reminders
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.settings import Settings
 from bot.texts import Html, Texts
@@ -223,9 +223,12 @@ async def last_outbox_id(sessions: async_sessionmaker[AsyncSession]) -> int:
 async def case_reminders(
     sessions: async_sessionmaker[AsyncSession], case_id: int
 ) -> list[Reminder]:
+    """The case track's reminders (the manager's «Ознакомлен» ones are test_case_ack's)."""
     async with sessions() as session:
         result = await session.execute(
-            select(Reminder).where(Reminder.subject == f"case:{case_id}").order_by(Reminder.id)
+            select(Reminder)
+            .where(Reminder.subject == f"case:{case_id}", Reminder.kind.not_in(case_ack.KINDS))
+            .order_by(Reminder.id)
         )
         return list(result.scalars())
 
@@ -299,8 +302,9 @@ async def test_register_publishes_one_group_post_a_copy_per_lead_and_a_manager_n
     assert len(notices) == 1
     assert notices[0].chat_id == MANAGER_TG
     assert group[0].payload["text"] in notices[0].payload["text"]  # the post, quoted
-    (button,) = notices[0].payload["reply_markup"]["inline_keyboard"][0]
-    assert button["url"] == f"https://t.me/cs_test_bot?start=appeal_{case.id}"
+    acknowledge, appeal = notices[0].payload["reply_markup"]["inline_keyboard"]
+    assert [button["text"] for button in acknowledge] == ["👁 Ознакомлен"]
+    assert appeal[0]["url"] == f"https://t.me/cs_test_bot?start=appeal_{case.id}"
 
     assert len(rows) == 1 + len(SOUTH_LEADS_TG) + 1
     for row in rows:
@@ -323,7 +327,8 @@ async def test_register_schedules_ack_and_escalation_at_one_and_two_slas(
 
     stored = await stored_case(sessions, case.id)
     assert before <= stored.created_at <= after
-    scheduled = await case_reminders(sessions, case.id)
+    # (The manager's «Ознакомлен» reminders are tests/test_case_ack.py's.)
+    scheduled = [r for r in await case_reminders(sessions, case.id) if r.kind in cases.ACK_KINDS]
     assert [(r.kind, r.state) for r in scheduled] == [
         (cases.ACK, ReminderState.PENDING),
         (cases.ESCALATE, ReminderState.PENDING),

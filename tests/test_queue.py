@@ -149,6 +149,9 @@ async def test_cs_sees_everything_waiting_for_cs_oldest_first_with_due_times(
     settings: Settings,
     texts: Texts,
 ) -> None:
+    # Filed on Saturday 14.11 08:00 (Moscow), decided within one working day: due on
+    # Tuesday 17.11 08:00, 28 h before NOW.
+    settings = settings.model_copy(update={"appeal_decide_within": 1})
     async with sessions() as session:
         ivan, maria, oleg = world["ivan"], world["maria"], world["oleg"]
         appealed = await add_case(session, ivan, CaseState.ACCEPTED, created=hours(200))
@@ -195,7 +198,7 @@ async def test_cs_sees_everything_waiting_for_cs_oldest_first_with_due_times(
     assert view.total == 6
     assert view.pages == 1
     due = {(item.kind, item.item_id): item.due for item in view.items}
-    assert due[QueueKind.APPEAL, appeal.id] == hours(100) + settings.appeal_sla
+    assert due[QueueKind.APPEAL, appeal.id] == NOW - timedelta(hours=28)
     assert due[QueueKind.CASE, recheck.id] == NOW + timedelta(1)
     assert due[QueueKind.REQUEST, new_request.id] == requests.sla_due(hours(2), settings)
     assert due[QueueKind.CASE, analysed.id] is None
@@ -211,7 +214,7 @@ async def test_cs_sees_everything_waiting_for_cs_oldest_first_with_due_times(
     assert "Павел &lt;b&gt;" in text  # user text escaped
     assert "в работе, исполнитель — Ольга Смирнова" in text
     # Due times in TIMEZONE as dd.mm.yyyy HH:MM; the overdue ones marked.
-    appeal_due = (hours(100) + settings.appeal_sla).astimezone(texts.tz)
+    appeal_due = (NOW - timedelta(hours=28)).astimezone(texts.tz)
     assert f"⚠️ срок {appeal_due:%d.%m.%Y %H:%M} — просрочено" in text
     assert f"⏱ срок {(NOW + timedelta(1)).astimezone(texts.tz):%d.%m.%Y %H:%M}" in text
     assert "Просрочено: 2" in text

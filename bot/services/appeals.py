@@ -5,6 +5,13 @@ a lead of its group), the window (`APPEAL_WINDOW` after the case was posted), on
 case, an open case; who may decide (CS only) and that the appeal is still undecided.
 «Принять» withdraws the case through `cases.withdraw`, which edits its posts and cancels its
 reminders.
+
+The clock: CS decides within APPEAL_DECIDE_WITHIN working days of the filing (`decide_by`:
+the production calendar, the same local time). The filer is told that date when he files
+and the post shows it; CS is reminded in the group the working day before (`SLA`), and an
+appeal still undecided at that time is escalated there (`OVERDUE`): a reply to its post
+that mentions the heads of CS (CS_HEAD_IDS; every CS member when empty). Both are reminder
+rows cancelled by the decision.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import Decision
-from bot.services import case_posts, cases, mail, notify, reminders
+from bot.services import case_posts, cases, mail, notify, reminders, workdays
 from bot.services.errors import AlreadyDone, Forbidden, Invalid, NotFound
 from bot.services.masking import mask_personal_data
 from bot.services.roles import require_role
@@ -31,6 +38,7 @@ from bot.texts import Html, Texts
 from db import appeals as appeals_db
 from db import audit
 from db import cases as cases_db
+from db import employees as employees_db
 from db import outbox as outbox_db
 from db.engine import write_transaction
 from db.models import (
@@ -58,8 +66,11 @@ SHOWN_SUMMARY = 200
 FILE_KINDS = cases.ATTACHMENT_KINDS
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 
-# Reminder kind: an appeal still undecided after APPEAL_SLA.
+# Reminder kinds (subject `appeal:<id>`): CS reminded the working day before the decision
+# is due (the kind keeps the name of the old APPEAL_SLA reminder, so rows scheduled before
+# still render), and the overdue appeal escalated at the deadline.
 SLA = "appeal_sla"
+OVERDUE = "appeal_overdue"
 
 
 DECISION_STATE: dict[Decision, AppealState] = {
@@ -137,6 +148,20 @@ def check_evidence(items: Sequence[dict[str, str]]) -> list[dict[str, str]]:
 
 def window_closes(case: Case, settings: Settings) -> datetime:
     return case.created_at + settings.appeal_window
+
+
+def decide_by(filed_at: datetime, settings: Settings) -> datetime:
+    """When CS's decision on an appeal filed at `filed_at` is due: APPEAL_DECIDE_WITHIN
+    working days later, at the same local time (`workdays.add_working_days`)."""
+    return workdays.add_working_days(filed_at, settings.appeal_decide_within, settings.tz)
+
+
+def remind_at(filed_at: datetime, settings: Settings) -> datetime | None:
+    """CS's reminder: the working day before the decision is due, at the same time; none for
+    a clock of one working day (that day is the filing's own)."""
+    if settings.appeal_decide_within < 2:
+        return None
+    return workdays.add_working_days(filed_at, settings.appeal_decide_within - 1, settings.tz)
 
 
 def _check_filing(
@@ -238,7 +263,8 @@ async def file(
     texts: Texts,
 ) -> Appeal:
     """File the appeal: CS gets it in the group (the appeals topic) with the decision buttons,
-    the SLA reminder is scheduled and, with SMTP configured, a copy is mailed to CS."""
+    the clock's reminder and escalation are scheduled and, with SMTP configured, a copy is
+    mailed to CS."""
     actor = require_role(actor, Role.MANAGER, Role.LEAD)
     reason = clean_reason(draft.reason)
     evidence = check_evidence(draft.evidence)
@@ -271,16 +297,26 @@ async def file(
             comment=f"case #{case.id}",
         )
         _publish(session, appeal, settings=settings, texts=texts)
-        reminders.schedule(
-            session,
-            kind=SLA,
-            due_at=now + settings.appeal_sla,
-            subject=_subject(appeal),
-            payload={"appeal_id": appeal.id},
-        )
+        _schedule_clock(session, appeal, settings)
         await _tell_filed(session, appeal, texts)
         await _queue_mail(session, appeal, settings=settings, texts=texts)
     return appeal
+
+
+def _schedule_clock(session: AsyncSession, appeal: Appeal, settings: Settings) -> None:
+    payload = {"appeal_id": appeal.id}
+    before = remind_at(appeal.created_at, settings)
+    if before is not None:
+        reminders.schedule(
+            session, kind=SLA, due_at=before, subject=_subject(appeal), payload=payload
+        )
+    reminders.schedule(
+        session,
+        kind=OVERDUE,
+        due_at=decide_by(appeal.created_at, settings),
+        subject=_subject(appeal),
+        payload=payload,
+    )
 
 
 def _publish(session: AsyncSession, appeal: Appeal, *, settings: Settings, texts: Texts) -> None:
@@ -581,7 +617,7 @@ def _render(appeal: Appeal, texts: Texts, settings: Settings, reason: str) -> st
         )
     ]
     if appeal.state == AppealState.NEW:
-        lines.append(texts("appeal-post-due", due=appeal.created_at + settings.appeal_sla))
+        lines.append(texts("appeal-post-due", due=decide_by(appeal.created_at, settings)))
     else:
         lines.append(
             texts(
@@ -599,32 +635,78 @@ def _subject(appeal: Appeal) -> str:
     return f"appeal:{appeal.id}"
 
 
-# --- reminders --------------------------------------------------------------------------------
+# --- the clock's reminders ---------------------------------------------------------------------
+
+
+async def cs_heads(session: AsyncSession, settings: Settings, texts: Texts) -> list[str]:
+    """The heads of CS as mentions (safe HTML): CS_HEAD_IDS in their order, named from the
+    roster (an id not in it as «руководитель КС»); every active CS member if it is empty."""
+    if not settings.cs_head_ids:
+        return [
+            texts("mention", id=member.telegram_id, name=member.full_name)
+            for member in await employees_db.active_with_role(session, Role.CS)
+            if member.telegram_id is not None
+        ]
+    mentions = []
+    for telegram_id in dict.fromkeys(settings.cs_head_ids):
+        head = await employees_db.by_telegram_id(session, telegram_id)
+        name = head.full_name if head is not None else texts("appeal-head-unknown")
+        mentions.append(texts("mention", id=telegram_id, name=name))
+    return mentions
 
 
 def register_reminders(
     registry: reminders.ReminderRegistry, settings: Settings, texts: Texts
 ) -> None:
-    """The renderer of the SLA reminder: an undecided appeal reminds CS in the group."""
+    """The clock's renderers: the working day before, CS is reminded in the group; at the
+    deadline, the overdue appeal is escalated there with the heads of CS mentioned. Both
+    reply to the appeal's post with the decision buttons, and stay silent once decided."""
 
-    async def sla(session: AsyncSession, reminder: Any) -> None:
+    async def undecided(session: AsyncSession, reminder: Any) -> Appeal | None:
         appeal = await appeals_db.by_id(session, int(reminder.payload["appeal_id"]))
-        if appeal is None or appeal.state != AppealState.NEW:
-            return
+        return appeal if appeal is not None and appeal.state == AppealState.NEW else None
+
+    async def to_post(session: AsyncSession, appeal: Appeal, text: str, kind: str) -> None:
         await notify.reply_to_post(
             session,
             f"{_subject(appeal)}:group",
-            texts(
-                "appeal-remind-sla",
-                id=appeal.id,
-                case=appeal.case_id,
-                manager=appeal.case.manager.full_name,
-                created=appeal.created_at,
-            ),
+            text,
             keyboard=decision_keyboard(appeal, texts),
-            subject=f"{_subject(appeal)}:reminder",
+            subject=f"{_subject(appeal)}:{kind}",
             chat_id=settings.cs_chat_id,
             thread_id=settings.cs_appeals_thread_id or None,
         )
 
+    async def sla(session: AsyncSession, reminder: Any) -> None:
+        appeal = await undecided(session, reminder)
+        if appeal is None:
+            return
+        text = texts(
+            "appeal-remind-sla",
+            id=appeal.id,
+            case=appeal.case_id,
+            manager=appeal.case.manager.full_name,
+            created=appeal.created_at,
+            due=decide_by(appeal.created_at, settings),
+        )
+        await to_post(session, appeal, text, "reminder")
+
+    async def overdue(session: AsyncSession, reminder: Any) -> None:
+        appeal = await undecided(session, reminder)
+        if appeal is None:
+            return
+        heads = await cs_heads(session, settings, texts)
+        text = texts(
+            "appeal-overdue",
+            id=appeal.id,
+            case=appeal.case_id,
+            manager=appeal.case.manager.full_name,
+            created=appeal.created_at,
+            due=decide_by(appeal.created_at, settings),
+            days=settings.appeal_decide_within,
+            heads=Html(", ".join(heads) or "—"),
+        )
+        await to_post(session, appeal, text, "overdue")
+
     registry.register(SLA, sla)
+    registry.register(OVERDUE, overdue)

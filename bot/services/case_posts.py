@@ -174,6 +174,8 @@ def _render(case: Case, texts: Texts, summary: str, last_action: str) -> str:
         )
     lines.append("")
     lines.append(texts("case-post-status", status=Html(status_line(case, texts))))
+    if case.acknowledged_at is not None:
+        lines.append(texts("case-post-acknowledged", when=case.acknowledged_at))
     if case.last_comment:
         lines.append(texts("case-post-comment", comment=mask_personal_data(case.last_comment)))
     if last_action:

@@ -16,7 +16,7 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CaseAct
-from bot.services import case_posts, notify, reminders, transitions
+from bot.services import case_ack, case_posts, notify, reminders, transitions
 from bot.services.errors import Forbidden, Invalid, NotFound
 from bot.services.roles import require_role
 from bot.services.transitions import Refusals, Transition
@@ -331,6 +331,7 @@ async def register_in_transaction(
         comment=texts("case-audit-repeat-of", id=earlier.id) if earlier else "",
     )
     await _publish(session, case, settings=settings, texts=texts, bot_username=bot_username)
+    case_ack.schedule(session, case, settings)
     subject = _subject(case)
     reminders.schedule(
         session,
@@ -375,17 +376,21 @@ async def _publish(
         )
         _send_attachments(session, case, lead.telegram_id, copy, 0)
     if case.manager.telegram_id is not None:
+        notice = texts(
+            "case-manager-notice",
+            id=case.id,
+            days=max(1, round(settings.appeal_window.total_seconds() / 86400)),
+            closes=appeal_closes(case, settings),
+            post=Html(text),
+        )
+        until = texts("case-manager-ack-until", until=case_ack.deadline(case.created_at, settings))
         notify.send_message(
             session,
             case.manager.telegram_id,
-            texts(
-                "case-manager-notice",
-                id=case.id,
-                days=max(1, round(settings.appeal_window.total_seconds() / 86400)),
-                closes=appeal_closes(case, settings),
-                post=Html(text),
+            "\n".join([notice, until]),
+            keyboard=await case_ack.notice_keyboard(
+                session, case, settings=settings, texts=texts, bot_username=bot_username
             ),
-            keyboard=case_posts.appeal_keyboard(case, bot_username, texts),
             subject=f"{_subject(case)}:manager",
         )
 
@@ -510,7 +515,7 @@ async def perform_in_transaction(
         session, case, act, actor, settings=settings, texts=texts, bot_username=bot_username
     )
     last = texts("case-post-last-action", who=actor.full_name, when=now)
-    await _refresh_posts(session, case, texts, last_action=last)
+    await refresh_posts(session, case, texts, last_action=last)
     return case
 
 
@@ -752,7 +757,7 @@ async def _tell_manager(
     )
 
 
-async def _refresh_posts(
+async def refresh_posts(
     session: AsyncSession, case: Case, texts: Texts, *, last_action: str = ""
 ) -> None:
     """Edit the group post and every lead's copy to show the current state and buttons."""

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import keyboards
 from bot.callbacks import Shortcut
-from bot.services import digest_chart, meetings, months, notify, reminders
+from bot.services import case_ack, digest_chart, meetings, months, notify, reminders
 from bot.services.errors import AlreadyDone, NotFound
 from bot.services.longtext import (  # the one long-message rule
     split_messages,
@@ -91,6 +91,30 @@ class AppealCounts:
 
 
 @dataclass(frozen=True)
+class AcknowledgementCounts:
+    """The month's cases by the manager's «Ознакомлен»: within ACKNOWLEDGE_WITHIN working
+    days, later, and not at all (so far)."""
+
+    in_time: int = 0
+    late: int = 0
+    never: int = 0
+
+
+def count_acknowledgements(
+    cases: Sequence[tuple[datetime, datetime | None]], settings: Settings
+) -> AcknowledgementCounts:
+    in_time = late = never = 0
+    for created, acknowledged in cases:
+        if acknowledged is None:
+            never += 1
+        elif acknowledged <= case_ack.deadline(created, settings):
+            in_time += 1
+        else:
+            late += 1
+    return AcknowledgementCounts(in_time=in_time, late=late, never=never)
+
+
+@dataclass(frozen=True)
 class Digest:
     month: date
     previous: date | None  # the latest earlier month with results
@@ -105,6 +129,7 @@ class Digest:
     appeals: AppealCounts
     # The leads of each flagged group, by group id.
     leads: dict[int, tuple[Lead, ...]] = field(default_factory=dict)
+    acknowledgement: AcknowledgementCounts = AcknowledgementCounts()
 
     @property
     def overall_change(self) -> float | None:
@@ -182,6 +207,9 @@ async def compute(session: AsyncSession, month: date, *, settings: Settings) -> 
             rejected=appeals[AppealState.REJECTED],
         ),
         leads=leads,
+        acknowledgement=count_acknowledgements(
+            await digest_db.publication_and_acknowledgement(session, month, last), settings
+        ),
     )
 
 
@@ -268,6 +296,11 @@ def sections(digest: Digest, texts: Texts) -> list[list[str]]:
         partial=digest.appeals.partial,
         rejected=digest.appeals.rejected,
     ).split("\n")
+    ack = digest.acknowledgement
+    if ack.in_time or ack.late or ack.never:
+        counts += texts(
+            "digest-acknowledged", in_time=ack.in_time, late=ack.late, never=ack.never
+        ).split("\n")
     result = [head, ranking, lowest, repeated, counts, appeals]
     names = digest.flagged_names()
     invite = [texts("digest-invite-title")]

@@ -1,10 +1,10 @@
 """/queue (issue 9): everything waiting for CS, or for a lead, oldest first, with its due time.
 
-CS: open appeals (due APPEAL_SLA after filing), requests new or in work (REQUEST_SLA),
-re-checks due within RECHECK_NOTICE (the day CS is first reminded), analyses to confirm,
-access requests. A lead: the cases of his groups that wait for him (take it, set the briefing,
-mark it held, fill or redo the analysis), and his own open requests with the date CS owes an
-answer. A manager has no queue (his things are in /my).
+CS: open appeals (due APPEAL_DECIDE_WITHIN working days after filing), requests new or in
+work (REQUEST_SLA), re-checks due within RECHECK_NOTICE (the day CS is first reminded),
+analyses to confirm, access requests. A lead: the cases of his groups that wait for him
+(take it, set the briefing, mark it held, fill or redo the analysis), and his own open
+requests with the date CS owes an answer. A manager has no queue (his things are in /my).
 
 An item waits "since" the moment it reached its owner's table; the list is ordered by that,
 oldest first. The scope is computed from the viewer every time: a page or an item is never
@@ -177,7 +177,7 @@ def _appeal_item(appeal: Appeal, settings: Settings, texts: Texts) -> QueueItem:
         kind=QueueKind.APPEAL,
         item_id=appeal.id,
         since=appeal.created_at,
-        due=appeal.created_at + settings.appeal_sla,
+        due=appeals.decide_by(appeal.created_at, settings),
         what=texts(
             "queue-appeal", id=appeal.id, case=appeal.case_id, manager=_short(manager, SHOWN_NAME)
         ),

@@ -124,7 +124,15 @@ async def send(query: CallbackQuery, button: Button, manager: DialogManager) -> 
     except ServiceError as error:  # the window closed, a second appeal, not his case...
         await close_dialog(query, manager, texts(error.key, **error.args_))
         return
-    await close_dialog(query, manager, texts("appeal-sent", id=appeal.id, case=appeal.case_id))
+    settings = settings_of(manager)
+    sent = texts(
+        "appeal-sent",
+        id=appeal.id,
+        case=appeal.case_id,
+        due=appeals.decide_by(appeal.created_at, settings),
+        days=settings.appeal_decide_within,
+    )
+    await close_dialog(query, manager, sent)
 
 
 # --- CS's decision comment ------------------------------------------------------------------

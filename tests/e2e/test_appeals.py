@@ -1,6 +1,7 @@
 """End to end: appeals through the real bot — the dialog from the «Обжаловать» deep link and
 from /appeal with a wrong input on each step, «Изменить», the CS post and each decision with
-its comment and notices, the refusals, the SLA reminder and /cancel."""
+its comment and notices, the refusals, the appeal clock (the filer told the date, CS
+reminded, the overdue appeal escalated to the heads of CS) and /cancel."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services import appeals, workdays
 from db.models import (
     Appeal,
     AppealState,
@@ -41,9 +43,24 @@ from tests.e2e.world import register_case
 REASON = "Клиент сам попросил перейти сразу к делу, это слышно на записи с первой минуты."
 
 
+HEAD_ID = 1009  # a head of CS the roster does not know: mentioned as «руководитель КС»
+
+
 @pytest.fixture
 def bot_env(bot_env: dict[str, str]) -> dict[str, str]:
-    return {**bot_env, "APPEAL_SLA": "3"}
+    return {**bot_env, "CS_HEAD_IDS": f"{CS_ID},{HEAD_ID}"}
+
+
+async def fall_due(sessions: async_sessionmaker[AsyncSession], kind: str) -> None:
+    """The clock reaches the appeal's pending reminder of `kind` (days ahead, in fact)."""
+    async with sessions() as session:
+        result = await session.execute(
+            update(Reminder)
+            .where(Reminder.kind == kind, Reminder.state == ReminderState.PENDING)
+            .values(due_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        await session.commit()
+    assert result.rowcount == 1  # type: ignore[attr-defined]
 
 
 async def appeals_in_db(sessions: async_sessionmaker[AsyncSession]) -> list[Appeal]:
@@ -154,7 +171,7 @@ async def test_deep_link_dialog_accept_withdraws_the_case(
     assert "ERROR" not in bot.log
 
 
-async def test_appeal_command_partial_reject_refusals_and_the_sla_reminder(
+async def test_appeal_command_partial_reject_refusals_and_the_appeal_clock(
     emu: BotAPIEmulator,
     bot: BotProcess,
     sessions: async_sessionmaker[AsyncSession],
@@ -191,14 +208,32 @@ async def test_appeal_command_partial_reject_refusals_and_the_sla_reminder(
     await step(emu, LEAD_ID, review, f"#{second.id} ·", "Проверьте апелляцию")
     assert f"Кейс: #{second.id}" in review.content
     mark = emu.mark()
-    await step(emu, LEAD_ID, review, "Отправить", "отправлена команде")
+    sent = await step(emu, LEAD_ID, review, "Отправить", "отправлена команде")
     post = await emu.wait_for_message(CS_CHAT_ID, contains=f"по кейсу #{second.id}", after=mark)
+    # The filer sees the date by which CS decides: 3 working days, at the time he filed.
+    (appeal,) = await appeals_in_db(sessions)
+    due = workdays.add_working_days(appeal.created_at, 3, MOSCOW).astimezone(MOSCOW)
+    assert f"КС примет решение до {due:%d.%m.%Y %H:%M} (3 рабочих дня" in sent.content
+    assert f"решение нужно до {due:%d.%m.%Y %H:%M}" in post.text
 
-    # APPEAL_SLA is 3 s: the undecided appeal reminds CS in the group.
+    # The working day before: CS reminded in the group, a reply to the appeal's post.
+    await fall_due(sessions, appeals.SLA)
     reminder = await emu.wait_for_message(
         CS_CHAT_ID, contains="ждёт решения", after=mark, timeout=15
     )
     assert "Апелляция #1" in reminder.text
+    assert f"Решение нужно до {due:%d.%m.%Y %H:%M}" in reminder.text
+    assert reminder.reply_to_message_id == post.message_id
+    # The deadline: escalated once, a reply to the post, the heads of CS mentioned.
+    await fall_due(sessions, appeals.OVERDUE)
+    overdue = await emu.wait_for_message(CS_CHAT_ID, contains="просрочена", after=mark, timeout=15)
+    assert overdue.reply_to_message_id == post.message_id
+    assert "Руководители КС: Ольга Смирнова, руководитель КС" in overdue.text
+    mentioned = {e["user"]["id"] for e in overdue.entities if e["type"] == "text_mention"}
+    assert mentioned == {CS_ID, HEAD_ID}
+    assert [row for row in overdue.buttons] == [["Принять", "Частично", "Отклонить"]]
+    await asyncio.sleep(1.5)  # three sweeps: no second escalation
+    assert len([m for m in emu.bot_messages(CS_CHAT_ID) if "просрочена" in m.text]) == 1
 
     # A CS member who never pressed «Старт» in the bot: told to open the chat, nothing opens.
     emu.add_user(CS_ID, "Ольга", "Смирнова", started=False)

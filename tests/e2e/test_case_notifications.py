@@ -60,7 +60,7 @@ async def test_the_manager_and_cs_hear_every_step_of_the_communication_track_and
     appeal_url = f"https://t.me/{emu.bot_username}?start=appeal_{case.id}"
     # The first notice says the date the window closes, not only «5 дн.».
     assert f"обжаловать до {closes}" in first.text
-    assert first.buttons[0] == ["Обжаловать"]
+    assert first.buttons == [["👁 Ознакомлен"], ["Обжаловать"]]
 
     # «Беру в работу»: the manager hears it (a reply to his first notice), with the window.
     mark = emu.mark()

@@ -44,7 +44,7 @@ async def test_communication_track_from_post_to_closed(
     assert "123-45" not in post.text + copy.text + notice.text
     assert post.buttons == [["Беру в работу"]]
     assert notice.reply_markup is not None
-    appeal = notice.reply_markup["inline_keyboard"][0][0]
+    appeal = notice.reply_markup["inline_keyboard"][-1][0]
     assert appeal["url"] == f"https://t.me/cs_test_bot?start=appeal_{case.id}"
 
     # A manager and the lead's wrong moves are refused and change nothing.

@@ -55,7 +55,13 @@ appeal-reason-text-only = Причину нужно написать текст�
 appeal-evidence-wrong = Здесь нужны файлы (фото, документ, аудио, голосовое) или ссылки https://…
 appeal-review-buttons = Отправьте апелляцию или измените её кнопками под сообщением.
 appeal-caption-dropped = Файл добавлен; подпись к нему в апелляцию не попадёт — напишите её в причине.
-appeal-sent = Апелляция #{ $id } по кейсу #{ $case } отправлена команде клиентского сервиса. Решение придёт сюда.
+appeal-sent =
+    Апелляция #{ $id } по кейсу #{ $case } отправлена команде клиентского сервиса.
+    КС примет решение до { $due } ({ $days } { $days ->
+        [one] рабочий день
+        [few] рабочих дня
+       *[many] рабочих дней
+    } по производственному календарю). Решение придёт сюда.
 
 appeal-post =
     📨 <b>Апелляция #{ $id }</b> по кейсу #{ $case } · { $category } · { $tab }
@@ -88,7 +94,16 @@ appeal-decision-notice =
 appeal-filed-notice =
     📨 Апелляция #{ $id } по кейсу #{ $case } ({ $manager }) передана команде клиентского сервиса.
     Подал(а): { $filer }. Решение придёт сюда.
-appeal-remind-sla = ⏰ Апелляция #{ $id } по кейсу #{ $case } ({ $manager }) подана { $created } и всё ещё ждёт решения.
+appeal-remind-sla = ⏰ Апелляция #{ $id } по кейсу #{ $case } ({ $manager }) подана { $created } и всё ещё ждёт решения. Решение нужно до { $due }.
+# The appeal clock ran out: a reply to the appeal's post; $heads are mentions (safe HTML).
+appeal-overdue =
+    🚨 Апелляция #{ $id } по кейсу #{ $case } ({ $manager }) просрочена: решение нужно было принять до { $due } ({ $days } { $days ->
+        [one] рабочий день
+        [few] рабочих дня
+       *[many] рабочих дней
+    } с подачи { $created }).
+    Руководители КС: { $heads }
+appeal-head-unknown = руководитель КС
 
 appeal-mail-subject = Апелляция #{ $id } по кейсу #{ $case }
 appeal-mail-body =

@@ -70,6 +70,7 @@ case-btn-confirm = Подтвердить
 case-btn-return = Вернуть на доработку
 case-btn-withdraw = Отозвать
 case-btn-appeal = Обжаловать
+case-btn-acknowledge = 👁 Ознакомлен
 
 case-manager-notice =
     По вашей работе зарегистрирован кейс #{ $id }. Если вы не согласны, его можно обжаловать до { $closes } ({ $days } дн. с публикации).
@@ -168,3 +169,12 @@ case-error-text-only = Пришлите текстом.
 
 # The audit log's comments written by the service (the case history, the export).
 case-audit-repeat-of = повтор кейса #{ $id }
+
+# The manager's «Ознакомлен» (bot/services/case_ack.py).
+case-manager-ack-until = Прочитайте кейс и нажмите «Ознакомлен» до { $until }.
+case-post-acknowledged = 👁 Менеджер ознакомлен: { $when }
+case-ack-done = Отмечено: вы ознакомлены с кейсом #{ $id }.
+case-ack-already = Вы уже отметили ознакомление: { $when }.
+case-ack-not-yours = Отметить ознакомление может только менеджер, по работе которого кейс.
+case-ack-nudge = 👁 Кейс #{ $id } ждёт вашего ознакомления: прочитайте его и нажмите «Ознакомлен».
+case-ack-lead = 👁 Ознакомление с кейсом #{ $id } от { $date } не отмечено: менеджер — { $manager }. Напомните, пожалуйста.

@@ -27,6 +27,12 @@ digest-cases-by-category = По категориям:
 digest-cases-by-tab = По вкладкам:
 digest-count-line = • { $name }: { $count }
 
+digest-acknowledged =
+    Ознакомление менеджеров с кейсами:
+    • в срок: { $in_time }
+    • с опозданием: { $late }
+    • не отмечено: { $never }
+
 digest-appeals =
     <b>Апелляции за месяц</b>: рассмотрено { $decided }
     • принято: { $accepted }
