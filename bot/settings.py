@@ -154,7 +154,12 @@ class Settings(BaseSettings):
     recheck_notice: Duration = timedelta(days=3)
     repeat_window: Duration = timedelta(days=60)
     appeal_window: Duration = timedelta(days=5)
-    appeal_sla: Duration = timedelta(days=3)
+    # The appeal clock: CS decides within this many working days of the filing (the
+    # production calendar, the same local time); reminded the working day before, the
+    # overdue appeal escalated in the group mentioning CS_HEAD_IDS (all CS if empty).
+    # It replaces APPEAL_SLA, which is no longer read.
+    appeal_decide_within: int = Field(default=3, ge=1, le=30)
+    cs_head_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     request_sla: Duration = timedelta(days=1)
 
     # Monthly results and the digest (DESIGN §6). DIGEST_CRON is a crontab line in TIMEZONE
@@ -204,7 +209,7 @@ class Settings(BaseSettings):
     smtp_sender: str = "cs-bot@example.com"
     mail_retry_interval: Duration = timedelta(seconds=60)
 
-    @field_validator("cs_team_ids", mode="before")
+    @field_validator("cs_team_ids", "cs_head_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
