@@ -30,6 +30,9 @@ def _seconds(value: object) -> object:
 Duration = Annotated[timedelta, BeforeValidator(_seconds)]
 # DIGEST_CRON=off: no scheduled digest (CS posts it with /digest).
 DIGEST_OFF = "off"
+# DIGEST_CRON=first-working-day HH:MM: at that time on the first working day of the month
+# by Russia's production calendar (12.01.2026 for January 2026), which no crontab line says.
+FIRST_WORKING_DAY = "first-working-day"
 _SLOT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # What Telegram takes as a webhook's secret token (checked when the webhook starts: a
 # validator here would print the value in its error).
@@ -162,12 +165,12 @@ class Settings(BaseSettings):
     cs_head_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     request_sla: Duration = timedelta(days=1)
 
-    # Monthly results and the digest (DESIGN §6). DIGEST_CRON is a crontab line in TIMEZONE
-    # (minute hour day month weekday; a sixth, leading field of seconds is allowed). The
-    # default fires at 10:00 on the weekdays among the 1st–3rd, the first of which is the
-    # first working day; a month's digest is posted once, so the later ones stay silent.
-    # "off": no schedule, CS posts with /digest.
-    digest_cron: str = "0 10 1-3 * mon-fri"
+    # Monthly results and the digest (DESIGN §6). DIGEST_CRON, in TIMEZONE: by default
+    # "first-working-day 10:00" (the production calendar's first working day of the month),
+    # or a crontab line (minute hour day month weekday; a sixth, leading field of seconds is
+    # allowed; a month's digest is posted once, so later runs stay silent), or "off": no
+    # schedule, CS posts with /digest.
+    digest_cron: str = f"{FIRST_WORKING_DAY} 10:00"
     digest_lowest: int = Field(default=3, ge=1, le=50)
     cs_digest_thread_id: int = 0
     # Meeting slots on working days: "10:00-18:00" (hourly starts, the end excluded) or a
@@ -234,6 +237,9 @@ class Settings(BaseSettings):
     def _valid_cron(cls, value: str) -> str:
         if value.strip().lower() == DIGEST_OFF:
             return DIGEST_OFF
+        if value.strip().lower().startswith(FIRST_WORKING_DAY):
+            at = value.strip()[len(FIRST_WORKING_DAY) :].strip() or "10:00"
+            return f"{FIRST_WORKING_DAY} {_slot(at):%H:%M}"  # _slot names what is wrong
         cron_trigger(value, "UTC")  # raises ValueError naming what is wrong
         return value
 
@@ -272,6 +278,13 @@ class Settings(BaseSettings):
     @property
     def webhook_bind(self) -> tuple[str, int]:
         return listen_address(self.webhook_listen)
+
+    @property
+    def digest_first_working_day_at(self) -> time | None:
+        """The time of DIGEST_CRON=first-working-day HH:MM; None for a crontab line or off."""
+        if not self.digest_cron.startswith(FIRST_WORKING_DAY):
+            return None
+        return _slot(self.digest_cron[len(FIRST_WORKING_DAY) :])
 
     @property
     def slots(self) -> list[time]:

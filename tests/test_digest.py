@@ -595,8 +595,8 @@ async def test_without_results_cs_is_told_once_that_the_digest_waits(
 @pytest.mark.parametrize(
     ("now", "outcome"),
     [
-        # DIGEST_CRON by default: 10:00 on the 1st–3rd when a working day. 1.11.2026 is a
-        # Sunday, so November's first run is Monday 2.11 at 10:00.
+        # DIGEST_CRON by default: 10:00 on the first working day. 1.11.2026 is a Sunday, so
+        # November's first run is Monday 2.11 at 10:00.
         (local(2026, 11, 2, 9, 59), "not due"),
         (local(2026, 11, 2, 10, 3), "posted"),  # restarted a few minutes after the time
         (local(2026, 11, 6, 18, 0), "posted"),  # down for days: posted at start
@@ -620,7 +620,7 @@ async def test_the_catch_up_at_start_posts_a_missed_digest(
 def test_the_first_run_of_a_month_follows_the_cron_in_the_timezone(settings: Settings):
     from bot.settings import cron_trigger
 
-    trigger = cron_trigger(settings.digest_cron, settings.tz)
+    trigger = cron_trigger("0 10 1-3 * mon-fri", settings.tz)
     first = digest.first_run_of_month(trigger, local(2026, 11, 20, 12, 0))
     assert first == local(2026, 11, 2, 10, 0)
     assert digest.first_run_of_month(trigger, local(2026, 10, 5, 0, 0)) == local(2026, 10, 1, 10)
@@ -629,6 +629,49 @@ def test_the_first_run_of_a_month_follows_the_cron_in_the_timezone(settings: Set
     assert (start, end) == (
         datetime(2026, 9, 30, 21, 0, tzinfo=UTC),
         datetime(2026, 10, 31, 21, 0, tzinfo=UTC),
+    )
+
+
+def test_by_default_the_digest_goes_out_on_the_first_working_day(settings: Settings):
+    assert settings.digest_cron == "first-working-day 10:00"
+    # January 2027: 1–10 are days off; May 2026: 1–3; November 2026: the 1st is a Sunday.
+    for now, first in (
+        (local(2027, 1, 20, 12, 0), local(2027, 1, 11, 10, 0)),
+        (local(2026, 5, 1, 0, 0), local(2026, 5, 4, 10, 0)),
+        (local(2026, 11, 30, 0, 0), local(2026, 11, 2, 10, 0)),
+        (local(2026, 12, 1, 0, 0), local(2026, 12, 1, 10, 0)),
+    ):
+        assert digest.first_run(settings, now) == first
+    # The job fires at 10:00 every day; the run keeps to the first working day.
+    trigger = digest.schedule_trigger(settings)
+    fire = trigger.get_next_fire_time(None, local(2026, 12, 30, 11, 0))
+    assert fire == local(2026, 12, 31, 10, 0)
+    at_nine = make_settings(settings.database_url, digest_cron="First-Working-Day 9:30")
+    assert at_nine.digest_cron == "first-working-day 09:30"
+    assert digest.first_run(at_nine, local(2027, 1, 2, 0, 0)) == local(2027, 1, 11, 9, 30)
+    with pytest.raises(ValueError, match="not a time"):
+        make_settings(settings.database_url, digest_cron="first-working-day 25:00")
+    # A crontab line keeps its own days.
+    cron = make_settings(settings.database_url, digest_cron="0 9 5 * *")
+    assert digest.first_run(cron, local(2027, 1, 20, 0, 0)) == local(2027, 1, 5, 9, 0)
+
+
+async def test_the_scheduled_run_posts_on_the_first_working_day_only(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    await fill(sessions)
+    for holiday in (local(2026, 11, 1, 10, 0), local(2026, 11, 3, 10, 0)):
+        outcome = await digest.run_schedule(sessions, settings, texts, now=holiday)
+        assert outcome == "not the first working day"
+    async with sessions() as session:
+        assert await session.scalar(select(func.count(DigestPost.id))) == 0
+    first = local(2026, 11, 2, 10, 0)
+    assert await digest.run_schedule(sessions, settings, texts, now=first) == "posted"
+    assert await digest.run_schedule(sessions, settings, texts, now=first) == "posted before"
+    # A crontab line posts whenever it fires (here on a Sunday).
+    cron = settings.model_copy(update={"digest_cron": "0 10 1 * *"})
+    assert await digest.run_schedule(sessions, cron, texts, now=local(2026, 11, 1, 10)) == (
+        "posted before"
     )
 
 

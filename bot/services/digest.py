@@ -11,7 +11,8 @@ the post (the chart as a photo, then the text in as many messages as it takes) a
 meeting invitations of the flagged leads. The unique row is what makes a month's digest go
 out once, whoever posts it and however often the bot restarts around the scheduled time.
 
-The schedule (`DIGEST_CRON`, in TIMEZONE) posts the digest of the previous month. APScheduler
+The schedule (`DIGEST_CRON`, in TIMEZONE; by default 10:00 on the month's first working day
+of the production calendar) posts the digest of the previous month. APScheduler
 keeps its jobs in memory, so a bot that was down at the scheduled time would never see that
 run: at each start a catch-up run posts the digest if the month's first scheduled time has
 passed within `CATCH_UP` and it is still not posted. If the month has no results yet, CS is
@@ -33,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import keyboards
 from bot.callbacks import Shortcut
-from bot.services import case_ack, digest_chart, meetings, months, notify, reminders
+from bot.services import case_ack, digest_chart, meetings, months, notify, reminders, workdays
 from bot.services.errors import AlreadyDone, NotFound
 from bot.services.longtext import (  # the one long-message rule
     split_messages,
@@ -559,6 +560,22 @@ async def post_scheduled(
     return "posted"
 
 
+async def run_schedule(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    texts: Texts,
+    now: datetime | None = None,
+) -> str:
+    """The scheduled job. With DIGEST_CRON=first-working-day it fires at its time every day
+    and posts only on the month's first working day; a crontab line posts whenever it fires."""
+    local_now = (now or datetime.now(UTC)).astimezone(settings.tz)
+    if settings.digest_first_working_day_at is not None:
+        today = local_now.date()
+        if today != workdays.first_working_day(today):
+            return "not the first working day"
+    return await post_scheduled(session_factory, settings, texts, now=local_now)
+
+
 async def _tell_missing(
     session: AsyncSession, month: date, local_now: datetime, *, settings: Settings, texts: Texts
 ) -> str:
@@ -581,6 +598,24 @@ async def _tell_missing(
     return "missing"
 
 
+def schedule_trigger(settings: Settings) -> CronTrigger:
+    """When the scheduled job fires: DIGEST_CRON's crontab line, or for first-working-day
+    its time every day (`run_schedule` keeps to the first working day)."""
+    at = settings.digest_first_working_day_at
+    if at is not None:
+        return CronTrigger(hour=at.hour, minute=at.minute, second=0, timezone=settings.tz)
+    return cron_trigger(settings.digest_cron, settings.tz)
+
+
+def first_run(settings: Settings, local_now: datetime) -> datetime | None:
+    """The month's first scheduled time (in the month of `local_now`), if it has one."""
+    at = settings.digest_first_working_day_at
+    if at is not None:
+        day = workdays.first_working_day(local_now.date())
+        return datetime.combine(day, at, tzinfo=settings.tz)
+    return first_run_of_month(cron_trigger(settings.digest_cron, settings.tz), local_now)
+
+
 def first_run_of_month(trigger: CronTrigger, local_now: datetime) -> datetime | None:
     """The first time the schedule fires in the month of `local_now`, if it does."""
     start = local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -600,7 +635,7 @@ async def catch_up(
     month's first scheduled time has passed, within `CATCH_UP`; the `DigestPost` row keeps
     it from posting twice. Returns what it did ("not due" if nothing was due)."""
     local_now = (now or datetime.now(UTC)).astimezone(settings.tz)
-    first = first_run_of_month(cron_trigger(settings.digest_cron, settings.tz), local_now)
+    first = first_run(settings, local_now)
     if first is None or not first <= local_now < first + CATCH_UP:
         return "not due"
     return await post_scheduled(session_factory, settings, texts, now=local_now)
@@ -621,8 +656,8 @@ def schedule_digest(
         return
     kwargs = {"session_factory": session_factory, "settings": settings, "texts": texts}
     scheduler.add_job(
-        post_scheduled,
-        cron_trigger(settings.digest_cron, settings.tz),
+        run_schedule,
+        schedule_trigger(settings),
         kwargs=kwargs,
         id=JOB_ID,
         max_instances=1,
