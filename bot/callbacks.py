@@ -163,3 +163,17 @@ class OpenDialog(CallbackData, prefix="od"):
     this month», «Загрузить итоги» of «no results for the digest» (CS only, checked)."""
 
     what: Shortcut
+
+
+class TrendsChart(CallbackData, prefix="tr"):
+    """/results «Динамика»: the 12-month chart of the viewer's scope (`group_id` 0), or of one
+    group; the service checks the group against the viewer's scope on every press."""
+
+    group_id: OptionalDbId = 0
+
+
+class TrendsPicker(CallbackData, prefix="tp"):
+    """A page of the groups to pick under a trend chart (`group_id`: the chart shown)."""
+
+    page: Page = 0
+    group_id: OptionalDbId = 0

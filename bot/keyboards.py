@@ -28,6 +28,8 @@ from bot.callbacks import (
     RequestButton,
     ResultsPage,
     Shortcut,
+    TrendsChart,
+    TrendsPicker,
 )
 from bot.texts import Html, Texts
 from db.models import Employee, LinkItem
@@ -322,3 +324,55 @@ def queue_page(
 
 def _queue_button(text: str, scope: QueueScope, page: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=QueuePage(scope=scope, page=page).pack())
+
+
+# --- /results «Динамика» ----------------------------------------------------------------------
+
+
+def with_trends_button(markup: InlineKeyboardMarkup | None, texts: Texts) -> InlineKeyboardMarkup:
+    """A /results keyboard with «Динамика» as its last row."""
+    rows = list(markup.inline_keyboard) if markup is not None else []
+    button = InlineKeyboardButton(
+        text=texts("results-btn-trends"), callback_data=TrendsChart().pack()
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, [button]])
+
+
+def trends_picker(
+    groups: Sequence[tuple[int, str]], page: int, shown_group_id: int, texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """Under a trend chart: a page of the groups to pick (id, name), the paging row, and
+    «Общий график» back from one group's chart."""
+    pages = max(1, (len(groups) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    builder = InlineKeyboardBuilder()
+    for group_id, name in groups[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
+        mark = "• " if group_id == shown_group_id else ""
+        builder.row(
+            InlineKeyboardButton(
+                text=f"{mark}{name}"[:60], callback_data=TrendsChart(group_id=group_id).pack()
+            )
+        )
+    nav = []
+    if page > 0:
+        nav.append(_trends_page("◀", page - 1, shown_group_id))
+    if pages > 1:
+        nav.append(_trends_page(f"{page + 1}/{pages}", page, shown_group_id))
+    if page < pages - 1:
+        nav.append(_trends_page("▶", page + 1, shown_group_id))
+    if nav:
+        builder.row(*nav)
+    if shown_group_id:
+        builder.row(
+            InlineKeyboardButton(
+                text=texts("trends-btn-overview"), callback_data=TrendsChart().pack()
+            )
+        )
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None
+
+
+def _trends_page(text: str, page: int, shown_group_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=TrendsPicker(page=page, group_id=shown_group_id).pack()
+    )

@@ -157,3 +157,94 @@ async def add_rows(
             for row in rows
         ],
     )
+
+
+# --- the trends (a series of months) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthGroupScore:
+    month: date
+    group_id: int
+    score: float
+
+
+async def group_scores_between(
+    session: AsyncSession, first: date, last: date, group_ids: Sequence[int] | None = None
+) -> list[MonthGroupScore]:
+    """Each group's score in each month `first`..`last` (both included) that has its rows,
+    of `group_ids` only when given; one aggregation, months in order."""
+    weighted = func.sum(MonthlyResult.score * MonthlyResult.evaluations) / func.sum(
+        MonthlyResult.evaluations
+    )
+    query = (
+        select(MonthlyResult.month, MonthlyResult.group_id, weighted.label("score"))
+        .where(MonthlyResult.month >= first, MonthlyResult.month <= last)
+        .group_by(MonthlyResult.month, MonthlyResult.group_id)
+        .order_by(MonthlyResult.month, MonthlyResult.group_id)
+    )
+    if group_ids is not None:
+        query = query.where(MonthlyResult.group_id.in_(list(group_ids)))
+    return [
+        MonthGroupScore(row.month, int(row.group_id), float(row.score))
+        for row in await session.execute(query)
+    ]
+
+
+async def overall_scores_between(
+    session: AsyncSession, first: date, last: date
+) -> dict[date, float]:
+    """The overall score of each month `first`..`last` that has results."""
+    query = (
+        select(
+            MonthlyResult.month,
+            func.sum(MonthlyResult.score * MonthlyResult.evaluations)
+            / func.sum(MonthlyResult.evaluations),
+        )
+        .where(MonthlyResult.month >= first, MonthlyResult.month <= last)
+        .group_by(MonthlyResult.month)
+    )
+    return {row[0]: float(row[1]) for row in await session.execute(query)}
+
+
+async def manager_scores_between(
+    session: AsyncSession, first: date, last: date, manager_id: int
+) -> dict[date, float]:
+    """One manager's own score in each month `first`..`last` that has a row of his (only
+    groups imported per manager have them)."""
+    query = (
+        select(
+            MonthlyResult.month,
+            func.sum(MonthlyResult.score * MonthlyResult.evaluations)
+            / func.sum(MonthlyResult.evaluations),
+        )
+        .where(
+            MonthlyResult.month >= first,
+            MonthlyResult.month <= last,
+            MonthlyResult.manager_id == manager_id,
+        )
+        .group_by(MonthlyResult.month)
+    )
+    return {row[0]: float(row[1]) for row in await session.execute(query)}
+
+
+async def group_names(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, str]:
+    """The names of the groups that exist among `group_ids`."""
+    if not group_ids:
+        return {}
+    query = select(WorkingGroup.id, WorkingGroup.name).where(WorkingGroup.id.in_(list(group_ids)))
+    return {int(row.id): str(row.name) for row in await session.execute(query)}
+
+
+async def groups_with_results_between(
+    session: AsyncSession, first: date, last: date
+) -> list[tuple[int, str]]:
+    """Every group with results in `first`..`last`, by name: what CS may pick a chart of."""
+    query = (
+        select(WorkingGroup.id, WorkingGroup.name)
+        .join(MonthlyResult, MonthlyResult.group_id == WorkingGroup.id)
+        .where(MonthlyResult.month >= first, MonthlyResult.month <= last)
+        .group_by(WorkingGroup.id, WorkingGroup.name)
+        .order_by(WorkingGroup.name)
+    )
+    return [(int(row.id), str(row.name)) for row in await session.execute(query)]

@@ -1,6 +1,10 @@
 """/results: the latest month's results in the viewer's scope, with «◀ Предыдущий месяц» /
 «Следующий месяц ▶» and page buttons that edit the same message. The buttons name only a
-month and a page: the service works out the scope again on every press."""
+month and a page: the service works out the scope again on every press.
+
+«Динамика» sends the 12-month chart of the viewer's scope as a photo, with the groups he may
+pick below it; a group picked sends that group's chart. The buttons name only a group id:
+the service checks it against the viewer's groups and refuses another's."""
 
 from __future__ import annotations
 
@@ -9,12 +13,12 @@ import logging
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import ResultsPage
+from bot.callbacks import ResultsPage, TrendsChart, TrendsPicker
 from bot.filters import RoleFilter
-from bot.services import months, results
+from bot.services import months, results, trends
 from bot.services.errors import ServiceError
 from bot.texts import Texts
 from db.models import Employee
@@ -58,4 +62,53 @@ async def turn_results(
         await query.message.edit_text(shown.text, reply_markup=shown.keyboard)
     except TelegramBadRequest as error:  # pressed twice: the message already shows it
         log.info("results message not edited: %s", error)
+    await query.answer()
+
+
+@router.callback_query(TrendsChart.filter())
+async def send_trend_chart(
+    query: CallbackQuery,
+    callback_data: TrendsChart,
+    session: AsyncSession,
+    employee: Employee,
+    texts: Texts,
+) -> None:
+    if not isinstance(query.message, Message):
+        await query.answer(texts("error-stale-button"), show_alert=True)
+        return
+    try:
+        chart = await trends.chart(session, employee, texts, callback_data.group_id)
+    except ServiceError as error:
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        return
+    await query.answer()
+    await query.message.answer_photo(
+        BufferedInputFile(chart.png, filename=chart.filename),
+        caption=chart.caption,
+        reply_markup=chart.keyboard,
+    )
+
+
+@router.callback_query(TrendsPicker.filter())
+async def turn_trend_picker(
+    query: CallbackQuery,
+    callback_data: TrendsPicker,
+    session: AsyncSession,
+    employee: Employee,
+    texts: Texts,
+) -> None:
+    if not isinstance(query.message, Message):
+        await query.answer(texts("error-stale-button"), show_alert=True)
+        return
+    try:
+        markup = await trends.picker_page(
+            session, employee, texts, callback_data.page, callback_data.group_id
+        )
+    except ServiceError as error:
+        await query.answer(texts(error.key, **error.args_), show_alert=True)
+        return
+    try:
+        await query.message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest as error:  # pressed twice: the message already shows it
+        log.info("trend picker not turned: %s", error)
     await query.answer()

@@ -157,11 +157,12 @@ async def test_earlier_month_and_buttons(
         with pytest.raises(NotFound):
             await results.view(session, lead, NOVEMBER)
     assert latest.keyboard is not None
-    (buttons,) = latest.keyboard.inline_keyboard
+    buttons, trends = latest.keyboard.inline_keyboard
     assert [b.text for b in buttons] == ["◀ Предыдущий месяц"]
+    assert [(b.text, b.callback_data) for b in trends] == [("📈 Динамика", "tr:0")]
     assert buttons[0].callback_data == ResultsPage(month=202609, page=0).pack()
     assert earlier.keyboard is not None
-    (buttons,) = earlier.keyboard.inline_keyboard
+    buttons, _ = earlier.keyboard.inline_keyboard
     assert [b.text for b in buttons] == ["Следующий месяц ▶"]
     assert "Итоги за сентябрь 2026" in earlier.text
     assert "Более ранних итогов нет" in earlier.text

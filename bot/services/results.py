@@ -240,11 +240,10 @@ def pages(result: ResultsView, texts: Texts) -> list[str]:
     ]
 
 
-def keyboard(
-    result: ResultsView, page: int, page_count: int, texts: Texts
-) -> InlineKeyboardMarkup | None:
-    """◀ ▶ between pages, then the months before and after (only where they exist)."""
-    return keyboards.results_pages(
+def keyboard(result: ResultsView, page: int, page_count: int, texts: Texts) -> InlineKeyboardMarkup:
+    """◀ ▶ between pages, then the months before and after (only where they exist), then
+    «Динамика» (the 12-month chart, `bot/services/trends.py`)."""
+    pages_and_months = keyboards.results_pages(
         months.code(result.month),
         page,
         page_count,
@@ -252,6 +251,7 @@ def keyboard(
         following=months.code(result.following) if result.following is not None else None,
         texts=texts,
     )
+    return keyboards.with_trends_button(pages_and_months, texts)
 
 
 @dataclass(frozen=True)

@@ -312,3 +312,13 @@ def bot_messages_after(
         for chat in chats
         if any(m.created_seq > mark for m in emu.bot_messages(chat))
     }
+
+
+async def press_forged(
+    emu: BotAPIEmulator, user_id: int, message: StoredMessage, data: str
+) -> CallbackAnswer:
+    """A press under `message` carrying `data` no button of it has (a forged callback); the
+    bot's answer to it."""
+    await asyncio.sleep(THINK)
+    query = await emu.send_callback(user_id, message.chat_id, message.message_id, data)
+    return await emu.wait_callback_answer(query)

@@ -74,12 +74,12 @@ async def test_a_lead_sees_his_groups_ranked_and_goes_back_a_month(
     assert "· Мария Козлова — 90,0 %, оценок: 10" in shown.text
     assert "Запад" not in shown.text
     assert "Общий балл" not in shown.text
-    assert shown.buttons == [["◀ Предыдущий месяц"]]
+    assert shown.buttons == [["◀ Предыдущий месяц"], ["📈 Динамика"]]
 
     earlier = await step(emu, LEAD_ID, shown, "◀ Предыдущий месяц", "сентябрь 2026")
     assert "1 из 1. Группа Север — 80,0 % (—), оценок: 10" in earlier.text
     assert "Группа Юг" not in earlier.text
-    assert earlier.buttons == [["Следующий месяц ▶"]]
+    assert earlier.buttons == [["Следующий месяц ▶"], ["📈 Динамика"]]
     # The same message was edited: no second one.
     assert len([m for m in emu.bot_messages(LEAD_ID) if "Итоги за" in m.text]) == 1
 

@@ -197,3 +197,35 @@ async def month_results(
                 await session.execute(select(WorkingGroup).where(WorkingGroup.name == name))
             ).scalar_one()
             session.add(MonthlyResult(month=month, group_id=group.id, score=score, evaluations=20))
+
+
+async def working_group(sessions: async_sessionmaker[AsyncSession], name: str) -> int:
+    """A working group nobody in the roster belongs to (as a roster import leaves one); its id."""
+    async with sessions() as session, write_transaction(session):
+        group = WorkingGroup(name=name)
+        session.add(group)
+        await session.flush()
+        return group.id
+
+
+async def manager_results(
+    sessions: async_sessionmaker[AsyncSession], month: date, group: str, scores: dict[str, float]
+) -> None:
+    """A group's results of a month imported per manager: a score per manager's full name."""
+    async with sessions() as session, write_transaction(session):
+        group_id = (
+            await session.execute(select(WorkingGroup.id).where(WorkingGroup.name == group))
+        ).scalar_one()
+        for name, score in scores.items():
+            manager_id = (
+                await session.execute(select(Employee.id).where(Employee.full_name == name))
+            ).scalar_one()
+            session.add(
+                MonthlyResult(
+                    month=month,
+                    group_id=group_id,
+                    manager_id=manager_id,
+                    score=score,
+                    evaluations=20,
+                )
+            )
