@@ -38,6 +38,7 @@ from bot.services import (
     access,
     analyses,
     appeals,
+    calibration,
     case_ack,
     cases,
     digest,
@@ -148,6 +149,7 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
     registry = ReminderRegistry()
     cases.register_reminders(registry, settings, texts)
     case_ack.register_reminders(registry, settings, texts)
+    calibration.register_reminders(registry, settings, texts)
     appeals.register_reminders(registry, settings, texts)
     requests.register_reminders(registry, settings, texts)
     meetings.register_reminders(registry, settings, texts)

@@ -177,3 +177,9 @@ class TrendsPicker(CallbackData, prefix="tp"):
 
     page: Page = 0
     group_id: OptionalDbId = 0
+
+
+class CalibrationButton(CallbackData, prefix="cv"):
+    """«Оценить» on a calibration's invitation: the participant's vote dialog."""
+
+    session_id: DbId

@@ -12,6 +12,7 @@ from bot.callbacks import (
     AccessDecision,
     AccessStep,
     AppealButton,
+    CalibrationButton,
     CaseAcknowledge,
     CaseAct,
     CaseButton,
@@ -375,4 +376,20 @@ def trends_picker(
 def _trends_page(text: str, page: int, shown_group_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=text, callback_data=TrendsPicker(page=page, group_id=shown_group_id).pack()
+    )
+
+
+# --- calibration ------------------------------------------------------------------------
+
+
+def calibration_vote(session_id: int, texts: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts("calibration-btn-vote"),
+                    callback_data=CalibrationButton(session_id=session_id).pack(),
+                )
+            ]
+        ]
     )

@@ -179,6 +179,9 @@ class Settings(BaseSettings):
     meeting_book_within: Duration = timedelta(days=3)
     meeting_remind_every: Duration = timedelta(days=1)
     meeting_reminders: int = Field(default=3, ge=0, le=10)
+    # Blind calibration: the result is flagged «⚠️ Расхождение» when the scores spread more
+    # than this many points (max − min), or the verdicts differ.
+    calibration_spread: int = Field(default=20, ge=0, le=100)
 
     # Machinery.
     reminder_sweep_interval: Duration = timedelta(seconds=30)

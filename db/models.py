@@ -522,3 +522,66 @@ class MeetingInvite(Base):
     booked_at: Mapped[datetime | None]
 
     lead: Mapped[Employee] = relationship(foreign_keys=[lead_id], lazy="selectin")
+
+
+class CalibrationState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CalibrationVerdict(StrEnum):
+    CONFIRMED = "confirmed"
+    NO_ERROR = "no_error"
+    PARTLY = "partly"
+
+
+class CalibrationSession(Base):
+    """A blind calibration: several people score the same case (or recording) unseen by each
+    other; the result is posted when all have voted or the deadline passes."""
+
+    __tablename__ = "calibration_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # A recording given instead of a case.
+    link: Mapped[str | None] = mapped_column(String(1000))
+    category: Mapped[CaseCategory] = mapped_column(String(16))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    deadline_at: Mapped[datetime]
+    state: Mapped[CalibrationState] = mapped_column(
+        String(16), default=CalibrationState.OPEN, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    closed_at: Mapped[datetime | None]
+    # What the result showed: max − min score of the votes (None: fewer than one vote) and
+    # whether the scores spread more than CALIBRATION_SPREAD or the verdicts differ.
+    spread: Mapped[int | None] = mapped_column(Integer)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    created_by: Mapped[Employee] = relationship(foreign_keys=[created_by_id], lazy="selectin")
+    votes: Mapped[list[CalibrationVote]] = relationship(
+        lazy="selectin", order_by="CalibrationVote.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == CalibrationState.OPEN
+
+
+class CalibrationVote(Base):
+    """A participant of a calibration and, once he sent it, his vote."""
+
+    __tablename__ = "calibration_votes"
+    __table_args__ = (UniqueConstraint("session_id", "employee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("calibration_sessions.id", ondelete="CASCADE")
+    )
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    verdict: Mapped[CalibrationVerdict | None] = mapped_column(String(16))
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    voted_at: Mapped[datetime | None]
+
+    employee: Mapped[Employee] = relationship(lazy="selectin")
