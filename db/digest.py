@@ -132,6 +132,29 @@ async def appeals_decided(
     return counts
 
 
+async def appeals_decided_timing(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime, AppealState, CaseCategory]]:
+    """Appeals decided in [start, end): filed, decided, the decision and the case's category
+    (the working days between filing and decision need the calendar, so the rows; a month
+    has tens of decided appeals, not thousands)."""
+    query = (
+        select(Appeal.created_at, Appeal.decided_at, Appeal.state, Case.category)
+        .join(Case, Case.id == Appeal.case_id)
+        .where(
+            Appeal.decided_at.is_not(None),
+            Appeal.decided_at >= start,
+            Appeal.decided_at < end,
+            Appeal.state != AppealState.NEW,
+        )
+    )
+    return [
+        (created, decided, AppealState(state), CaseCategory(category))
+        for created, decided, state, category in await session.execute(query)
+        if decided is not None
+    ]
+
+
 async def leads_of_groups(
     session: AsyncSession, group_ids: Sequence[int]
 ) -> dict[int, list[LeadOfGroup]]:

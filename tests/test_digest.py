@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import digest, digest_chart, longtext, months, results, roster
@@ -550,6 +550,58 @@ async def test_preview_chooses_the_latest_month_or_the_one_named(
     assert latest.png.startswith(b"\x89PNG")
     assert texts(missing.value.key, **missing.value.args_).startswith("Итогов за ноябрь 2026 нет")
     assert "предпросмотр" in latest.messages[-1]
+
+
+# --- the appeal clock ------------------------------------------------------------------------
+
+
+def test_the_appeal_clock_counts_working_days_by_the_production_calendar(settings: Settings):
+    assert settings.appeal_decide_within == 3
+    comm, proc = CaseCategory.COMMUNICATION, CaseCategory.PROCESS
+    rows = [
+        # Filed Wed 30.12.2026, due Wed 13.01.2027 (31.12 and 1–10.01 are days off): decided
+        # on the first working day after filing, in time.
+        (local(2026, 12, 30, 10, 0), local(2027, 1, 11, 9, 0), AppealState.ACCEPTED, comm),
+        # Filed Mon 02.11.2026, due Fri 06.11 10:00 (04.11 a holiday): decided at 12:00, late.
+        (local(2026, 11, 2, 10, 0), local(2026, 11, 6, 12, 0), AppealState.REJECTED, comm),
+        # Decided on the day of filing.
+        (local(2026, 11, 10, 15, 0), local(2026, 11, 10, 17, 0), AppealState.ACCEPTED, proc),
+    ]
+    clock = digest.time_appeals(rows, settings)
+    assert (clock.in_time, clock.late) == (2, 1)
+    assert clock.average_days == pytest.approx((1 + 3 + 0) / 3)
+    assert clock.accepted_by_category == ((comm, 1, 2), (proc, 1, 1))
+    assert digest.time_appeals([], settings) == digest.AppealClock()
+
+
+async def test_the_digest_reports_the_appeal_clock(
+    world: None, sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+):
+    await fill(sessions)
+    async with sessions() as session:
+        found = await digest.compute(session, OCT, settings=settings)
+        await session.execute(update(Appeal).values(created_at=local(2026, 10, 1, 9, 0)))
+        await session.commit()
+        later = await digest.compute(session, OCT, settings=settings)
+    assert found is not None
+    assert later is not None
+    clock = found.appeal_clock
+    # The fill files its appeals after they were decided: every one in time, 0 days.
+    assert (clock.in_time, clock.late) == (found.appeals.decided, 0)
+    assert clock.average_days == 0
+    assert sum(accepted for _, accepted, _ in clock.accepted_by_category) == found.appeals.accepted
+    assert sum(decided for _, _, decided in clock.accepted_by_category) == found.appeals.decided
+    # Filed on 01.10.2026: due 06.10 09:00; the ones decided later are late.
+    assert later.appeal_clock.late > 0
+    assert later.appeal_clock.in_time + later.appeal_clock.late == found.appeals.decided
+    text = "\n".join(digest.messages(later, texts))
+    assert (
+        f"• решено в срок: {later.appeal_clock.in_time}, с опозданием: {later.appeal_clock.late}"
+    ) in text
+    assert "раб. дн." in text
+    assert "Доля принятых по категориям:" in text
+    category, accepted, decided = later.appeal_clock.accepted_by_category[0]
+    assert f"• {texts(f'case-category-{category}')}: принято {accepted} из {decided}" in text
 
 
 # --- the schedule ----------------------------------------------------------------------------

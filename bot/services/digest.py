@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import keyboards
 from bot.callbacks import Shortcut
+from bot.services import appeals as appeals_service
 from bot.services import case_ack, digest_chart, meetings, months, notify, reminders, workdays
 from bot.services.errors import AlreadyDone, NotFound
 from bot.services.longtext import (  # the one long-message rule
@@ -41,7 +42,6 @@ from bot.services.longtext import (  # the one long-message rule
 )
 from bot.services.results import percent, points
 from bot.services.roles import require_role
-from bot.services.trends import falling_groups
 from bot.settings import DIGEST_OFF, Settings, cron_trigger
 from bot.texts import Html, Texts, quote
 from db import audit
@@ -93,6 +93,48 @@ class AppealCounts:
 
 
 @dataclass(frozen=True)
+class AppealClock:
+    """The month's decided appeals against the clock: decided within APPEAL_DECIDE_WITHIN
+    working days or later, the average working days from filing to decision (0 on the day
+    of filing), and per case category how many were accepted (fully) of those decided."""
+
+    in_time: int = 0
+    late: int = 0
+    average_days: float | None = None
+    accepted_by_category: tuple[tuple[CaseCategory, int, int], ...] = ()
+
+
+def time_appeals(
+    rows: Sequence[tuple[datetime, datetime, AppealState, CaseCategory]], settings: Settings
+) -> AppealClock:
+    """The appeal clock of `rows` (filed, decided, decision, category)."""
+    if not rows:
+        return AppealClock()
+    in_time = late = 0
+    days: list[int] = []
+    by_category: dict[CaseCategory, list[int]] = {}
+    for filed, decided, state, category in rows:
+        if decided <= appeals_service.decide_by(filed, settings):
+            in_time += 1
+        else:
+            late += 1
+        days.append(workdays.working_days_between(filed, decided, settings.tz))
+        counts = by_category.setdefault(category, [0, 0])
+        counts[0] += state == AppealState.ACCEPTED
+        counts[1] += 1
+    return AppealClock(
+        in_time=in_time,
+        late=late,
+        average_days=sum(days) / len(days),
+        accepted_by_category=tuple(
+            (category, by_category[category][0], by_category[category][1])
+            for category in CaseCategory
+            if category in by_category
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class AcknowledgementCounts:
     """The month's cases by the manager's «Ознакомлен»: within ACKNOWLEDGE_WITHIN working
     days, later, and not at all (so far)."""
@@ -131,10 +173,8 @@ class Digest:
     appeals: AppealCounts
     # The leads of each flagged group, by group id.
     leads: dict[int, tuple[Lead, ...]] = field(default_factory=dict)
-    # The groups whose score went down month after month over the three months ending
-    # with this one (`trends.falling_groups`).
-    falling: tuple[str, ...] = ()
     acknowledgement: AcknowledgementCounts = AcknowledgementCounts()
+    appeal_clock: AppealClock = AppealClock()
 
     @property
     def overall_change(self) -> float | None:
@@ -212,9 +252,11 @@ async def compute(session: AsyncSession, month: date, *, settings: Settings) -> 
             rejected=appeals[AppealState.REJECTED],
         ),
         leads=leads,
-        falling=tuple(await falling_groups(session, month)),
         acknowledgement=count_acknowledgements(
             await digest_db.publication_and_acknowledgement(session, month, last), settings
+        ),
+        appeal_clock=time_appeals(
+            await digest_db.appeals_decided_timing(session, start, end), settings
         ),
     )
 
@@ -250,16 +292,29 @@ def caption(digest: Digest, texts: Texts) -> str:
     )
 
 
-FALLING_NAMES = 20  # names on the «fell three months in a row» line; the rest counted
-
-
-def falling_lines(digest: Digest, texts: Texts) -> list[str]:
-    """One line naming the groups whose score fell three months in a row; none if none."""
-    if not digest.falling:
+def appeal_clock_lines(clock: AppealClock, texts: Texts) -> list[str]:
+    """In time or late, the average working days, the accepted share by category."""
+    if clock.average_days is None:
         return []
-    names = ", ".join(digest.falling[:FALLING_NAMES])
-    more = max(0, len(digest.falling) - FALLING_NAMES)
-    return [texts("digest-falling", names=names, more=more)]
+    lines = [
+        texts(
+            "digest-appeals-clock",
+            in_time=clock.in_time,
+            late=clock.late,
+            average=f"{clock.average_days:.1f}".replace(".", ","),
+        )
+    ]
+    lines += [
+        texts(
+            "digest-appeals-accepted",
+            category=texts(f"case-category-{category}"),
+            accepted=accepted,
+            decided=decided,
+            share=percent(100 * accepted / decided),
+        )
+        for category, accepted, decided in clock.accepted_by_category
+    ]
+    return "\n".join(lines).split("\n")
 
 
 def sections(digest: Digest, texts: Texts) -> list[list[str]]:
@@ -288,7 +343,6 @@ def sections(digest: Digest, texts: Texts) -> list[list[str]]:
         texts("digest-lowest-line", rank=line.rank, name=line.name, score=percent(line.score))
         for line in digest.lowest
     ]
-    lowest += falling_lines(digest, texts)
     if digest.repeated:
         repeated = [texts("digest-repeated-title")]
         repeated += [
@@ -315,6 +369,7 @@ def sections(digest: Digest, texts: Texts) -> list[list[str]]:
         partial=digest.appeals.partial,
         rejected=digest.appeals.rejected,
     ).split("\n")
+    appeals += appeal_clock_lines(digest.appeal_clock, texts)
     ack = digest.acknowledgement
     if ack.in_time or ack.late or ack.never:
         counts += texts(

@@ -17,11 +17,6 @@ digest-group-line = { $rank }. { $name } — { $score } ({ $delta })
 
 digest-lowest-title = <b>Ниже всех</b> ({ $count })
 digest-lowest-line = 🔻 { $name } — { $score } (место { $rank })
-# Группы, чей балл снижался три месяца подряд (каждый месяц ниже предыдущего), по имени.
-digest-falling = 📉 Балл снижается три месяца подряд: { $names }{ $more ->
-    [0] {""}
-   *[other] {" "}и ещё { $more }
-}
 
 digest-repeated-title = <b>Повторные ошибки за месяц</b>
 digest-repeated-line = 🔁 { $name } — { $count }
@@ -43,6 +38,12 @@ digest-appeals =
     • принято: { $accepted }
     • принято частично: { $partial }
     • отклонено: { $rejected }
+# The appeal clock (APPEAL_DECIDE_WITHIN working days); $average like «1,5».
+digest-appeals-clock =
+    • решено в срок: { $in_time }, с опозданием: { $late }
+    • в среднем до решения: { $average } раб. дн.
+    Доля принятых по категориям:
+digest-appeals-accepted = • { $category }: принято { $accepted } из { $decided } ({ $share })
 
 digest-invite-title = <b>Встреча по итогам месяца</b>
 ## После digest-invite-line — лидеры группы через запятую (упоминания).
