@@ -193,7 +193,8 @@ async def scene_appeal(world: DemoWorld) -> None:
     await emu.wait_for_message(OLGA.telegram_id, contains="комментарий", after=mark, timeout=WAIT)
     await world.say(OLGA, "Звонок нашли, кейс снимаем.")
     await emu.wait_for_edit(CS_CHAT_ID, post.message_id, contains="отозван", timeout=WAIT)
-    await emu.wait_for_message(MARIA.telegram_id, contains="Решение по апелляции", after=mark)
+    # An accepted appeal withdraws the case: the manager hears both in one message.
+    await emu.wait_for_message(MARIA.telegram_id, contains="отозван", after=mark)
 
 
 async def scene_request(world: DemoWorld) -> None:
@@ -286,7 +287,7 @@ async def scene_results(world: DemoWorld) -> None:
     mark = emu.mark()
     await world.step(ANDREY, calendar, "Записаться", "Вы записаны")
     await emu.wait_for_message(
-        CS_CHAT_ID, contains="записался на встречу", after=mark, timeout=WAIT
+        CS_CHAT_ID, contains="📅 Встреча: Андрей Лидеров", after=mark, timeout=WAIT
     )
 
 

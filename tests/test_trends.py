@@ -1,7 +1,8 @@
 """/results «Динамика» at the service level, on the real migrated database: the 12-month
 series (gaps, not zeros; the window; the weighted scores), the scope of each role (CS any
 group, a lead his groups and no other, a manager his group and his own score, or a note that
-there is none), the caption and the PNG."""
+there is none), the caption and the PNG; and the digest's line naming the groups whose score
+fell three months in a row."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import roster, trends
+from bot.services import digest, roster, trends
 from bot.services.errors import Forbidden, NotFound
 from bot.services.trends import Series, SeriesKind
+from bot.settings import Settings
 from bot.texts import Texts
 from db.models import MonthlyResult, Role, WorkingGroup
 from tests.conftest import person
@@ -316,3 +318,48 @@ def test_a_group_name_is_escaped_in_the_caption_and_plain_on_the_chart(texts: Te
     assert labels.title == "Динамика: общий балл и Шоурум <Центр> & Ко"
     assert labels.months[0] == "ноя 25"
     assert labels.months[-1] == "окт 26"
+
+
+# --- the digest -------------------------------------------------------------------------------
+
+
+async def test_the_digest_names_the_groups_that_fell_three_months_in_a_row(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts, filled: None
+) -> None:
+    async with sessions() as session:
+        assert await trends.falling_groups(session, OCT) == ["Группа Север"]
+        # September's three months (July–September): Север has no July, so no run.
+        assert await trends.falling_groups(session, SEP) == []
+        october = await digest.compute(session, OCT, settings=settings)
+        september = await digest.compute(session, SEP, settings=settings)
+    assert october is not None
+    assert september is not None
+    assert october.falling == ("Группа Север",)
+    text = "\n".join(digest.messages(october, texts))
+    assert "📉 Балл снижается три месяца подряд: Группа Север\n" in text + "\n"
+    assert "снижается три месяца подряд" not in "\n".join(digest.messages(september, texts))
+
+
+def test_the_falling_line_names_twenty_groups_and_counts_the_rest(texts: Texts) -> None:
+    names = tuple(f"Группа {n:02d}" for n in range(23))
+    (line,) = digest.falling_lines(_digest_with(names), texts)
+    assert line.startswith("📉 Балл снижается три месяца подряд: Группа 00, Группа 01,")
+    assert line.endswith("Группа 19 и ещё 3")
+    assert digest.falling_lines(_digest_with(()), texts) == []
+
+
+def _digest_with(falling: tuple[str, ...]) -> digest.Digest:
+    return digest.Digest(
+        month=OCT,
+        previous=None,
+        overall=80.0,
+        evaluations=10,
+        previous_overall=None,
+        groups=(),
+        lowest=(),
+        repeated=(),
+        by_category={},
+        by_tab={},
+        appeals=digest.AppealCounts(0, 0, 0),
+        falling=falling,
+    )

@@ -42,6 +42,7 @@ from bot.services.longtext import (  # the one long-message rule
 )
 from bot.services.results import percent, points
 from bot.services.roles import require_role
+from bot.services.trends import falling_groups
 from bot.settings import DIGEST_OFF, Settings, cron_trigger
 from bot.texts import Html, Texts, quote
 from db import audit
@@ -173,6 +174,9 @@ class Digest:
     appeals: AppealCounts
     # The leads of each flagged group, by group id.
     leads: dict[int, tuple[Lead, ...]] = field(default_factory=dict)
+    # The groups whose score went down month after month over the three months ending
+    # with this one (`trends.falling_groups`).
+    falling: tuple[str, ...] = ()
     acknowledgement: AcknowledgementCounts = AcknowledgementCounts()
     appeal_clock: AppealClock = AppealClock()
 
@@ -252,6 +256,7 @@ async def compute(session: AsyncSession, month: date, *, settings: Settings) -> 
             rejected=appeals[AppealState.REJECTED],
         ),
         leads=leads,
+        falling=tuple(await falling_groups(session, month)),
         acknowledgement=count_acknowledgements(
             await digest_db.publication_and_acknowledgement(session, month, last), settings
         ),
@@ -290,6 +295,18 @@ def caption(digest: Digest, texts: Texts) -> str:
         score=percent(digest.overall),
         change=Html(_change_text(digest, texts)),
     )
+
+
+FALLING_NAMES = 20  # names on the «fell three months in a row» line; the rest counted
+
+
+def falling_lines(digest: Digest, texts: Texts) -> list[str]:
+    """One line naming the groups whose score fell three months in a row; none if none."""
+    if not digest.falling:
+        return []
+    names = ", ".join(digest.falling[:FALLING_NAMES])
+    more = max(0, len(digest.falling) - FALLING_NAMES)
+    return [texts("digest-falling", names=names, more=more)]
 
 
 def appeal_clock_lines(clock: AppealClock, texts: Texts) -> list[str]:
@@ -343,6 +360,7 @@ def sections(digest: Digest, texts: Texts) -> list[list[str]]:
         texts("digest-lowest-line", rank=line.rank, name=line.name, score=percent(line.score))
         for line in digest.lowest
     ]
+    lowest += falling_lines(digest, texts)
     if digest.repeated:
         repeated = [texts("digest-repeated-title")]
         repeated += [

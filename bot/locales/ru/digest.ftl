@@ -17,6 +17,11 @@ digest-group-line = { $rank }. { $name } — { $score } ({ $delta })
 
 digest-lowest-title = <b>Ниже всех</b> ({ $count })
 digest-lowest-line = 🔻 { $name } — { $score } (место { $rank })
+# Группы, чей балл снижался три месяца подряд (каждый месяц ниже предыдущего), по имени.
+digest-falling = 📉 Балл снижается три месяца подряд: { $names }{ $more ->
+    [0] {""}
+   *[other] {" "}и ещё { $more }
+}
 
 digest-repeated-title = <b>Повторные ошибки за месяц</b>
 digest-repeated-line = 🔁 { $name } — { $count }
