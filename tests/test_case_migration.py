@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Date, bindparam, text
+from sqlalchemy import Date, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine, create_session_factory
@@ -67,11 +67,11 @@ async def _check(engine: AsyncEngine) -> None:
     await upgrade(engine, "0006")
 
     async with create_session_factory(engine)() as session:
-        first, second = await session.get(Case, 1), await session.get(Case, 2)
-        assert first is not None
-        assert second is not None
-        assert first.briefing_at == datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-        assert second.briefing_at is None
+        # Only the columns of 0006: the model has later ones the database has not yet.
+        briefings = dict(
+            (await session.execute(select(Case.id, Case.briefing_at).order_by(Case.id))).all()
+        )
+        assert briefings == {1: datetime(2026, 11, 20, 12, 0, tzinfo=UTC), 2: None}
         comments = {
             entry_id: (await session.get(AuditEntry, entry_id)).comment  # type: ignore[union-attr]
             for entry_id in (1, 2, 3, 4)
