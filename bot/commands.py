@@ -30,6 +30,7 @@ ROLE_COMMANDS: dict[Role | None, tuple[str, ...]] = {
         "digest",
         "results",
         "export",
+        "calibrate",
         "standards",
         "links",
         "help",

@@ -113,6 +113,18 @@ def parse_link(text: str) -> str:
     return value
 
 
+def parse_subject(text: str) -> tuple[int | None, str | None]:
+    """What /calibrate is given: a case number (12, #12) or a recording link."""
+    value = text.strip().lstrip("#").strip()
+    if value.isdigit() and len(value) <= 18:
+        if int(value) < 1:
+            raise Invalid("calibration-hint-subject")
+        return int(value), None
+    if _LINK.match(text.strip()):
+        return None, parse_link(text)
+    raise Invalid("calibration-hint-subject")
+
+
 def clean_comment(text: str) -> str:
     value = text.strip()
     if len(value) > MAX_COMMENT:

@@ -24,9 +24,11 @@ from db.models import (
     MeetingInvite,
     MonthlyResult,
     RequestKind,
+    Role,
     ServiceRequest,
     WorkingGroup,
 )
+from emulator import BotAPIEmulator
 from tests.conftest import make_settings
 from tests.e2e.conftest import CS_ID, LEAD_ID, OTHER_MANAGER_ID
 from tests.e2e.steps import MOSCOW, today
@@ -229,3 +231,22 @@ async def manager_results(
                     evaluations=20,
                 )
             )
+
+
+async def second_cs_member(
+    sessions: async_sessionmaker[AsyncSession],
+    emu: BotAPIEmulator,
+    telegram_id: int = 1002,
+    full_name: str = "Ирина Петрова",
+) -> int:
+    """A second CS member (the shared roster has one), in the roster and in Telegram; her
+    employee id. The bot reads the roster per update, so she may come after it started."""
+    first, last = full_name.split(" ", 1)
+    emu.add_user(telegram_id, first, last)
+    async with sessions() as session, write_transaction(session):
+        member = Employee(
+            full_name=full_name, role=Role.CS, position="Специалист КС", telegram_id=telegram_id
+        )
+        session.add(member)
+        await session.flush()
+        return member.id

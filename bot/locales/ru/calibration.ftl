@@ -78,6 +78,7 @@ calibration-vote-review =
     Оценка: { $score }
     Комментарий: { $comment }
 calibration-btn-send = Отправить
+calibration-vote-opened = Продолжите в личном чате с ботом.
 
 ## Ошибки.
 
@@ -94,3 +95,4 @@ calibration-error-missing = Калибровка #{ $id } не найдена.
 calibration-error-not-participant = Вы не участник калибровки #{ $id }: оценить её нельзя.
 calibration-error-voted = Вы уже оценили калибровку #{ $id }: второй голос не принимается.
 calibration-error-closed = Калибровка #{ $id } уже завершена: голоса больше не принимаются.
+cmd-calibrate = Слепая калибровка: запустить или посмотреть прошедшие
