@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.engine import write_transaction
 from db.models import Employee, Role, WorkingGroup
 from emulator import BotAPIEmulator
 from tests.e2e.conftest import CS_ID, LEAD_ID
@@ -18,14 +19,15 @@ NAMES = [f"Елена Смирнова {number:02}" for number in range(1, 12)]
 
 
 async def hire(sessions: async_sessionmaker[AsyncSession], names: list[str]) -> None:
-    async with sessions() as session:
+    # A write transaction, as the bot's own (BEGIN IMMEDIATE): a read that turns into a write
+    # while the bot writes would fail on SQLite with "database is locked" instead of waiting.
+    async with sessions() as session, write_transaction(session):
         south = (
             await session.execute(select(WorkingGroup).where(WorkingGroup.name == "Группа Юг"))
         ).scalar_one()
         session.add_all(
             Employee(full_name=name, role=Role.MANAGER, groups=[south]) for name in names
         )
-        await session.commit()
 
 
 async def employee_id(sessions: async_sessionmaker[AsyncSession], name: str) -> int:
@@ -164,11 +166,11 @@ async def test_a_person_dismissed_before_publishing_is_picked_again_from_the_rev
     file_step = await say(emu, CS_ID, "Хороший звонок", "Пришлите запись звонка")
     await step(emu, CS_ID, file_step, "Пропустить", "Пришлите ссылку")
     review = await step(emu, CS_ID, file_step, "Пропустить", "Проверьте разбор")
-    async with sessions() as session:
-        maria = await session.get(Employee, await employee_id(sessions, "Мария Козлова"))
+    maria_id = await employee_id(sessions, "Мария Козлова")
+    async with sessions() as session, write_transaction(session):
+        maria = await session.get(Employee, maria_id)
         assert maria is not None
         maria.active = False
-        await session.commit()
 
     # «Опубликовать»: refused with the reason, and the picker opens on top of the review.
     await step(emu, CS_ID, review, "✅ Опубликовать", "Сейчас: Мария Козлова")
