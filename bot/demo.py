@@ -96,9 +96,9 @@ async def scene_access(world: DemoWorld) -> None:
 
 
 async def scene_case(world: DemoWorld) -> None:
-    """CS registers a communication error in the /case dialog; the lead takes it, sets and
-    holds the briefing; the re-check reminder arrives (RECHECK_AFTER is seconds here); CS
-    records the result."""
+    """CS registers a communication error in the /case dialog; the manager taps «Ознакомлен»;
+    the lead takes it, sets and holds the briefing; the re-check reminder arrives
+    (RECHECK_AFTER is seconds here); CS records the result."""
     emu, app = world.emu, world.app
     today = cases.local_today(app.settings)
     await world.say(OLGA, "/case")
@@ -118,6 +118,14 @@ async def scene_case(world: DemoWorld) -> None:
     post = await emu.wait_for_message(CS_CHAT_ID, contains="Кейс #", after=mark, timeout=WAIT)
     copy = await emu.wait_for_message(
         ANDREY.telegram_id, contains="Кейс #", after=mark, timeout=WAIT
+    )
+    # The manager reads his notice and taps «Ознакомлен»: the post and the copy show it.
+    notice = await emu.wait_for_message(
+        IVAN.telegram_id, contains="нажмите «Ознакомлен»", after=mark, timeout=WAIT
+    )
+    await world.press(IVAN, notice, "👁 Ознакомлен")
+    await emu.wait_for_edit(
+        ANDREY.telegram_id, copy.message_id, contains="Менеджер ознакомлен", timeout=WAIT
     )
     await world.press(ANDREY, copy, "Беру в работу")
     copy = await emu.wait_for_edit(
@@ -290,6 +298,12 @@ async def scene_results(world: DemoWorld) -> None:
         CS_CHAT_ID, contains="📅 Встреча: Андрей Лидеров", after=mark, timeout=WAIT
     )
 
+    # The lead's «Динамика»: his groups' scores over the months, as a chart.
+    results = await world.say(ANDREY, "/results")
+    mark = emu.mark()
+    await world.press(ANDREY, results, "📈 Динамика")
+    await emu.wait_for_message(ANDREY.telegram_id, contains="Динамика", after=mark, timeout=WAIT)
+
 
 def _callback_data(message: StoredMessage, text: str) -> str:
     for row in (message.reply_markup or {}).get("inline_keyboard", []):
@@ -299,12 +313,56 @@ def _callback_data(message: StoredMessage, text: str) -> str:
     raise LookupError(f"no button {text!r}")
 
 
+async def scene_calibration(world: DemoWorld) -> None:
+    """CS starts a blind calibration of a recording with the lead; each votes in private, and
+    only once both have voted does the group see the votes side by side and the spread."""
+    emu, app = world.emu, world.app
+    today = cases.local_today(app.settings)
+    await world.say(OLGA, "/calibrate")
+    category = await world.say(OLGA, "https://example.com/calls/4522")
+    people = await world.step(OLGA, category, "Ошибка в коммуникации", "участников")
+    people = await world.step(OLGA, people, "Ольга Смирнова", "Сейчас выбрано: 1.")
+    people = await world.step(OLGA, people, "Андрей Лидеров", "Сейчас выбрано: 2.")
+    calendar = await world.step(OLGA, people, "Далее ▶", "день срока")
+    # The deadline the next working day (its button counts seconds since 1970, see above).
+    prefix, raw = _callback_data(calendar, f"[{today:%d}]").rsplit(":", 1)
+    offset = (next_working_day(today) - today).days * 86400
+    await asyncio.sleep(THINK)
+    query = await emu.send_callback(
+        OLGA.telegram_id, OLGA.telegram_id, calendar.message_id, f"{prefix}:{int(raw) + offset}"
+    )
+    await emu.wait_callback_answer(query, timeout=WAIT)
+    review = await emu.wait_for_edit(
+        OLGA.telegram_id, calendar.message_id, contains="Проверьте калибровку", timeout=WAIT
+    )
+    mark = emu.mark()
+    await world.step(OLGA, review, "🚀 Запустить", "запущена")
+    for person, verdict, score, comment in (
+        (OLGA, "Ошибка подтверждена", "70", "Не выявил потребность"),
+        (ANDREY, "Частично", "95", "Потребность выявлена, показ не предложен"),
+    ):
+        invitation = await emu.wait_for_message(
+            person.telegram_id, contains="Слепая калибровка #", after=mark, timeout=WAIT
+        )
+        opened = emu.mark()
+        await world.press(person, invitation, "🎯 Оценить")
+        dialog = await emu.wait_for_message(
+            person.telegram_id, contains="Ваш вердикт", after=opened, timeout=WAIT
+        )
+        await world.step(person, dialog, verdict, "от 0 до 100")
+        await world.say(person, score)
+        review = await world.say(person, comment)
+        await world.step(person, review, "Отправить", "принята")
+    await emu.wait_for_message(CS_CHAT_ID, contains="Итоги калибровки", after=mark, timeout=WAIT)
+
+
 SCENES: list[Callable[[DemoWorld], Awaitable[None]]] = [
     scene_access,
     scene_case,
     scene_appeal,
     scene_request,
     scene_results,
+    scene_calibration,
 ]
 
 

@@ -35,6 +35,9 @@ async def test_the_demo_plays_every_scene_and_prints_the_transcript(tmp_path: Pa
         "Запрос З-1",  # a request done
         "Итоги месяца",  # the digest
         "📅 Встреча: Андрей Лидеров",  # a meeting booked
+        "Иван нажал «👁 Ознакомлен»",  # the manager's acknowledgement
+        "📈 Динамика: ваши группы",  # the lead's trend chart
+        "Итоги калибровки #1",  # a blind calibration's result
     ):
         assert line in transcript, line
     assert "Traceback" not in transcript
