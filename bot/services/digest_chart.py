@@ -11,10 +11,10 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NORMAL_COLOUR = "#4c72b0"
 LOWEST_COLOUR = "#dd5144"
@@ -66,6 +66,11 @@ def figure_height(count: int) -> float:
 
 def build_figure(bars: Sequence[Bar], texts: ChartTexts) -> Figure:
     """Horizontal bars in the given order from the top (the digest passes best first)."""
+    # matplotlib (with numpy and PIL) is loaded on the first chart, not with the bot.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     height = figure_height(len(bars))
     figure = Figure(figsize=(WIDTH, height), dpi=DPI)
     FigureCanvasAgg(figure)

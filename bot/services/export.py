@@ -22,14 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import appeals, case_posts, cases, months
@@ -40,6 +34,9 @@ from bot.settings import Settings
 from bot.texts import Texts
 from db import export as export_db
 from db.models import Employee, RequestKind, Role
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Typed periods: 01.10.2026–31.10.2026 (any dash, spaces allowed).
@@ -401,6 +398,26 @@ def _workbook(
     sheets: dict[str, list[Sequence[Any]]], headers: dict[str, tuple[str, list[str]]]
 ) -> bytes:
     """The XLSX bytes (runs in a worker thread: no database, no event loop)."""
+    # openpyxl (and numpy and PIL, which it loads) only when a workbook is made, not with the
+    # bot: a process that never exports does not carry them.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    def text_cell(sheet: WriteOnlyWorksheet, value: str) -> Any:
+        """A text as a cell holds it: a character no workbook may hold (a control character)
+        left out, and a text starting with "=" kept a text — openpyxl would write it as a
+        formula, and Excel would run what a user typed."""
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not value.startswith("="):
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     wrap = Alignment(vertical="top", wrap_text=True)
@@ -426,7 +443,7 @@ def _workbook(
         ]
         for values in rows:
             out: list[Any] = [
-                _text(sheet, value) if isinstance(value, str) else value for value in values
+                text_cell(sheet, value) if isinstance(value, str) else value for value in values
             ]
             for index, number_format in styled:
                 if out[index] is not None:
@@ -437,19 +454,6 @@ def _workbook(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _text(sheet: WriteOnlyWorksheet, value: str) -> Any:
-    """A text as a cell holds it: a character no workbook may hold (a control character)
-    left out, and a text starting with "=" kept a text — openpyxl would write it as a
-    formula, and Excel would run what a user typed."""
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
 
 
 def caption(file: ExportFile, texts: Texts) -> str:

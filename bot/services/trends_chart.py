@@ -13,10 +13,10 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FONT = "DejaVu Sans"
 WIDTH, HEIGHT = 8.0, 4.5  # inches
@@ -58,6 +58,11 @@ def y_limits(lines: Sequence[Line]) -> tuple[float, float]:
 
 
 def build_figure(lines: Sequence[Line], texts: ChartTexts) -> Figure:
+    # matplotlib (with numpy and PIL) is loaded on the first chart, not with the bot.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
