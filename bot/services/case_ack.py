@@ -20,7 +20,6 @@ from bot.services import notify, reminders, workdays
 from bot.services.errors import AlreadyDone, Forbidden, NotFound
 from bot.settings import Settings
 from bot.texts import Texts
-from db import appeals as appeals_db
 from db import audit
 from db import cases as cases_db
 from db import outbox as outbox_db
@@ -101,12 +100,7 @@ async def notice_keyboard(
     «Обжаловать» while he may appeal."""
     from bot.services import cases
 
-    may_appeal = (
-        bool(bot_username)
-        and case.is_open
-        and datetime.now(UTC) < cases.appeal_closes(case, settings)
-        and await appeals_db.latest_for_case(session, case.id) is None
-    )
+    may_appeal = await cases.may_appeal(session, case, settings, bot_username)
     return keyboards.manager_notice(
         case.id,
         texts,

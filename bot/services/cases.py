@@ -710,6 +710,19 @@ _MANAGER_KEYS: dict[CaseAct, str] = {
 }
 
 
+async def may_appeal(
+    session: AsyncSession, case: Case, settings: Settings, bot_username: str
+) -> bool:
+    """Whether the manager's messages about the case still offer «Обжаловать»: the case is
+    open, its window has not closed and it has no appeal yet."""
+    return (
+        bool(bot_username)
+        and case.is_open
+        and datetime.now(UTC) < appeal_closes(case, settings)
+        and await appeals_db.latest_for_case(session, case.id) is None
+    )
+
+
 async def _tell_manager(
     session: AsyncSession,
     case: Case,
@@ -738,13 +751,8 @@ async def _tell_manager(
     if act == CaseAct.WITHDRAW and case.last_comment:
         text = "\n".join([text, texts("case-manager-comment", comment=case.last_comment)])
     keyboard = None
-    closes = appeal_closes(case, settings)
-    if (
-        bot_username
-        and case.is_open
-        and datetime.now(UTC) < closes
-        and await appeals_db.latest_for_case(session, case.id) is None
-    ):
+    if await may_appeal(session, case, settings, bot_username):
+        closes = appeal_closes(case, settings)
         text = "\n".join([text, texts("case-manager-appeal-until", closes=closes)])
         keyboard = case_posts.appeal_keyboard(case, bot_username, texts)
     notify.send_message(
