@@ -407,14 +407,23 @@ def test_the_chart_is_a_png_with_the_lowest_groups_highlighted():
 
     figure = digest_chart.build_figure(bars, labels)
     (axes,) = figure.axes
-    colours = [patch.get_facecolor() for patch in axes.patches]
+    (drawn,) = axes.collections  # the bars, one rectangle each, the first on top
+    colours = [tuple(colour) for colour in drawn.get_facecolors()]
     assert len(colours) == 200
     highlighted = [number for number, colour in enumerate(colours) if colour != colours[0]]
     assert highlighted == [197, 198, 199]
-    assert [tick.get_text() for tick in axes.get_yticklabels()][:2] == [
-        "Группа №0 — Юг",
-        "Группа №1 — Юг",
-    ]
+    for row in (0, 199):  # from 0 to the score, centred on the row
+        corners = drawn.get_paths()[row].get_extents()
+        assert (corners.x0, corners.x1) == pytest.approx((0, 100 - row * 0.4))
+        assert (corners.y0 + corners.y1) / 2 == pytest.approx(row)
+    assert axes.yaxis_inverted()
+    # Each name beside its bar's row, and the score at the bar's end.
+    beside = {(text.get_text(), text.get_position()[1]) for text in axes.texts}
+    assert ("Группа №0 — Юг", 0) in beside
+    assert ("Группа №199 — Юг", 199) in beside
+    assert ("100,0", 0) in beside
+    assert ("20,4", 199) in beside
+    assert len(axes.texts) == 400
     assert figure.get_suptitle() == "Итоги: октябрь 2026"
     small = digest_chart.render_png(bars[:3], labels)
     assert small.startswith(b"\x89PNG")
@@ -431,9 +440,9 @@ def test_group_names_with_dollar_signs_are_drawn_as_they_are():
     labels = digest_chart.ChartTexts("Итоги: октябрь 2026", "ниже всех", "остальные")
     assert digest_chart.render_png(bars, labels).startswith(b"\x89PNG")
     (axes,) = digest_chart.build_figure(bars, labels).axes
-    ticks = axes.get_yticklabels()
-    assert [tick.get_text() for tick in ticks] == ["Шоурум $_^$ VIP", "Группа $1 и $2"]
-    assert not any(tick.get_parse_math() for tick in ticks)
+    names = [text for text in axes.texts if "$" in text.get_text()]
+    assert [name.get_text() for name in names] == ["Шоурум $_^$ VIP", "Группа $1 и $2"]
+    assert not any(name.get_parse_math() for name in names)
 
 
 # --- publishing ------------------------------------------------------------------------------

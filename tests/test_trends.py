@@ -6,13 +6,14 @@ fell three months in a row."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import digest, roster, trends
+from bot.services import digest, roster, trends, trends_chart
 from bot.services.errors import Forbidden, NotFound
 from bot.services.trends import Series, SeriesKind
 from bot.settings import Settings
@@ -91,6 +92,27 @@ def test_strictly_falling_needs_every_month_and_each_lower() -> None:
     assert not trends.strictly_falling([80.0, None, 70.0])  # a gap breaks the run
     assert not trends.strictly_falling([70.0, 75.0, 72.0])
     assert not trends.strictly_falling([70.0])
+
+
+def test_the_chart_draws_gaps_as_breaks_and_writes_each_last_value() -> None:
+    values = _at({NOV_2025: 81.0, JAN: 79.5, SEP: 70.0, OCT: 72.5})
+    long_name = "Группа $1 и $2 " + "очень длинное название " * 3
+    lines = [trends_chart.Line("Общий балл", values), trends_chart.Line(long_name, _at({OCT: 60}))]
+    labels = trends_chart.ChartTexts("Динамика", [f"м{n}" for n in range(12)], "Балл, %")
+    assert trends_chart.render_png(lines, labels).startswith(PNG_SIGNATURE)
+    (axes,) = trends_chart.build_figure(lines, labels).axes
+    overall = axes.lines[0].get_ydata()
+    assert [index for index, value in enumerate(overall) if not math.isnan(value)] == [0, 2, 10, 11]
+    assert [text.get_text() for text in axes.texts] == ["72,5", "60,0"]
+    legend = axes.get_legend()
+    assert legend is not None
+    shown = [text.get_text() for text in legend.get_texts()]
+    assert shown[0] == "Общий балл"
+    # Cut to 40 characters, and «$» escaped: text, not a formula.
+    assert shown[1].startswith(r"Группа \$1 и \$2 очень длинное")
+    assert shown[1].endswith("…")
+    assert len(shown[1].replace(r"\$", "$")) == 40
+    assert [tick.get_text() for tick in axes.get_xticklabels()] == labels.months
 
 
 # --- the scope, on the database ---------------------------------------------------------------

@@ -1,27 +1,25 @@
 """The trend chart of /results «Динамика»: scores by month, one line per series, a PNG.
 
-In the house style of `digest_chart`: `matplotlib.figure.Figure` on the Agg canvas, never
-pyplot (no global state, so it runs in a worker thread), DejaVu Sans for Cyrillic, and the
-texts (title, month labels, series names) from the caller, who has the catalogue. A month
+Drawn with `charts`, as the digest's bars (a matplotlib `Figure` on the Agg canvas, never
+pyplot, so it runs in a worker thread), and the texts (title, month labels, series names)
+from the caller, who has the catalogue. A month
 without a value is None and drawn as a gap (NaN breaks the line), never as a zero; every
 point has a marker, so a month alone between two gaps still shows.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.services import charts
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FONT = "DejaVu Sans"
 WIDTH, HEIGHT = 8.0, 4.5  # inches
-DPI = 100
-LABEL_LIMIT = 40  # characters of a series name in the legend
 # Distinct enough on a phone; a chart has at most as many lines as there are colours.
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 MAX_LINES = len(COLOURS)
@@ -40,10 +38,6 @@ class ChartTexts:
     axis: str  # the y-axis label
 
 
-def _label(name: str) -> str:
-    return name if len(name) <= LABEL_LIMIT else name[: LABEL_LIMIT - 1].rstrip() + "…"
-
-
 def y_limits(lines: Sequence[Line]) -> tuple[float, float]:
     """The shown range: the values with a margin, at least 10 points tall, never below 0
     (and a little over 100, so a point at 100 keeps its label)."""
@@ -58,13 +52,10 @@ def y_limits(lines: Sequence[Line]) -> tuple[float, float]:
 
 
 def build_figure(lines: Sequence[Line], texts: ChartTexts) -> Figure:
-    # matplotlib (with numpy and PIL) is loaded on the first chart, not with the bot.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    # matplotlib is loaded with the first chart, not with the bot.
     from matplotlib.ticker import FuncFormatter
 
-    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
-    FigureCanvasAgg(figure)
+    figure = charts.new_figure(WIDTH, HEIGHT)
     axes = figure.add_subplot()
     positions = list(range(len(texts.months)))
     for index, line in enumerate(lines[:MAX_LINES]):
@@ -75,35 +66,33 @@ def build_figure(lines: Sequence[Line], texts: ChartTexts) -> Figure:
         if shown:  # the last value written beside its point
             x, value = shown[-1]
             axes.annotate(
-                f"{value:.1f}".replace(".", ","),
+                charts.decimal(value),
                 (x, value),
                 xytext=(4, 4),
                 textcoords="offset points",
                 fontsize=8,
-                fontfamily=FONT,
                 color=colour,
             )
         # Names come from the roster: «$…$» in one is text, not mathtext.
-        axes.plot([], [], color=colour, linewidth=2, label=_label(line.name).replace("$", r"\$"))
-    axes.set_xticks(positions, list(texts.months), fontsize=8, fontfamily=FONT)
+        axes.plot(
+            [], [], color=colour, linewidth=2, label=charts.label(line.name).replace("$", r"\$")
+        )
+    axes.set_xticks(positions, list(texts.months), fontsize=8)
     axes.set_xlim(-0.5, len(positions) - 0.5)
     axes.set_ylim(*y_limits(lines))
-    axes.set_ylabel(texts.axis, fontsize=9, fontfamily=FONT)
+    axes.set_ylabel(texts.axis, fontsize=9)
     axes.tick_params(axis="y", labelsize=8)
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}".replace(".", ",")))
     axes.grid(alpha=0.3)
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.set_title(texts.title, loc="left", fontsize=12, fontfamily=FONT, parse_math=False)
-    axes.legend(loc="best", frameon=False, prop={"family": FONT, "size": 8})
+    axes.set_title(texts.title, loc="left", fontsize=12, parse_math=False)
+    axes.legend(loc="best", frameon=False, prop={"size": 8})
     figure.subplots_adjust(left=0.08, right=0.97, top=0.9, bottom=0.1)
     return figure
 
 
 def render_png(lines: Sequence[Line], texts: ChartTexts) -> bytes:
     """The chart as PNG bytes. Blocking (a few hundred milliseconds): run it in a thread."""
-    figure = build_figure(lines, texts)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+    return charts.png(build_figure(lines, texts))
