@@ -19,7 +19,6 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
 from cachetools import LRUCache
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import is_postgres, write_transaction
@@ -34,7 +33,11 @@ def _upsert_statement(
 ) -> Any:
     """INSERT … ON CONFLICT (key) DO UPDATE, in the session's dialect: two first writes of
     one key at once (two processes, say) both succeed, the later one's values kept."""
-    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    # The dialect's module on first use: a bot on SQLite need not load PostgreSQL's (2 MB).
+    if is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     values = {"state": state, "data": data, "updated_at": utcnow()}
     statement = insert(FsmRecord).values(key=key, **values)
     return statement.on_conflict_do_update(index_elements=[FsmRecord.key], set_=values)

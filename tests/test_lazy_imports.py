@@ -1,6 +1,8 @@
-"""The bot starts without the libraries it needs once a month: matplotlib (charts), openpyxl
+"""The bot starts without the libraries of its rare features: matplotlib (charts), openpyxl
 (workbooks) and numpy and PIL (which those two load) come in with the first chart or
-workbook, not with `import bot.app` (idle memory: 260 → 215 MB max RSS here)."""
+workbook; Alembic (with Mako and Pygments) only when the database is not at head; the
+production calendar's `holidays` with the first question about a day; aiosmtplib with the
+first mail; PostgreSQL's dialect only on PostgreSQL (idle memory: see bench/start.py)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,90 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("matplotlib", "numpy", "PIL", "openpyxl")
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from db.engine import create_engine
+from db.migrate import alembic_config, downgrade, head_revisions, is_at_head, upgrade
+
+HEAVY = (
+    "matplotlib",
+    "numpy",
+    "PIL",
+    "openpyxl",
+    "alembic",
+    "mako",
+    "pygments",
+    "holidays",
+    "aiosmtplib",
+    "sqlalchemy.dialects.postgresql",
+)
 
 
-def test_the_app_imports_none_of_the_monthly_libraries() -> None:
+def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter holds after running `code`."""
+    show = f"print(json.dumps([m for m in {list(modules)!r} if m in sys.modules]))"
+    script = f"import json, sys\n{code}\n{show}"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_the_app_imports_none_of_the_rare_libraries() -> None:
+    assert loaded_after("import bot.app", HEAVY) == []
+
+
+def test_the_heads_read_from_the_files_are_alembics() -> None:
+    script = ScriptDirectory.from_config(alembic_config(""))
+    assert head_revisions() == frozenset(script.get_heads())
+
+
+def _versions(connection: Connection) -> list[str]:
+    return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+async def test_a_database_at_head_is_upgraded_without_loading_alembic(database_url: str) -> None:
     code = (
-        "import json, sys; import bot.app; "
-        f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
+        "import asyncio\n"
+        "from db.engine import create_engine\n"
+        "from db.migrate import upgrade\n"
+        "async def main():\n"
+        f"    engine = create_engine({database_url!r})\n"
+        "    await upgrade(engine)\n"
+        "    await engine.dispose()\n"
+        "asyncio.run(main())"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert json.loads(loaded.stdout.strip().splitlines()[-1]) == []
+    assert loaded_after(code, ("alembic",)) == []
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_versions) == sorted(head_revisions())
+    finally:
+        await engine.dispose()
+
+
+async def test_a_database_behind_or_empty_is_migrated_to_head(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        for behind in ("0009", "base"):  # a revision behind; an empty alembic_version
+            await downgrade(engine, behind)
+            async with engine.connect() as connection:
+                assert not await connection.run_sync(is_at_head)
+            await upgrade(engine)
+            async with engine.connect() as connection:
+                assert await connection.run_sync(is_at_head)
+                assert await connection.run_sync(_versions) == sorted(head_revisions())
+    finally:
+        await engine.dispose()
+
+
+async def test_a_database_without_tables_is_not_at_head(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
+    try:
+        async with engine.connect() as connection:
+            assert not await connection.run_sync(is_at_head)
+    finally:
+        await engine.dispose()

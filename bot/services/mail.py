@@ -12,7 +12,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
@@ -45,6 +44,9 @@ def build_message(row: MailMessage, settings: Settings) -> EmailMessage:
 
 
 async def deliver(message: EmailMessage, settings: Settings) -> None:
+    # Imported here: a bot without SMTP_HOST never sends mail and need not hold the library.
+    import aiosmtplib
+
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     await aiosmtplib.send(
         message,

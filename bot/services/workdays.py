@@ -8,6 +8,9 @@ source, for a year the package lacks or gets wrong; a row there wins.
 
 Every rule in working days goes through here: SLAs (`add_working_days`), the days a meeting
 may be booked, the request SLA, the appeal clock, the digest's first working day.
+
+`holidays` (with dateutil, about 3.5 MB) is imported with the first question about a day,
+not with the bot: a bot that has not yet needed the calendar does not hold it.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import csv
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 OVERRIDES_FILE = Path(__file__).resolve().parent.parent / "data" / "workdays_ru.csv"
 _KINDS = {"working": True, "off": False}
@@ -49,6 +54,8 @@ def _overrides() -> dict[date, bool]:
 
 @cache
 def _russia() -> holidays.HolidayBase:
+    import holidays
+
     # The package fills in a year the first time a day of it is asked about.
     return holidays.country_holidays("RU")
 
