@@ -265,9 +265,15 @@ async def drain_queries(session: AsyncSession, settings: Settings, start: date, 
     """The export's queries alone: every row fetched, none kept."""
     since, until = months.utc_bounds(start, end, settings.tz)
     fetched = 0
-    for query in (export_db.cases, export_db.case_history, export_db.appeals, export_db.requests):
-        fetched += len(await query(session, since, until))
-    fetched += len(await export_db.results(session, months.first_day(start), end))
+    for batches in (
+        export_db.cases(session, since, until),
+        export_db.case_history(session, since, until),
+        export_db.appeals(session, since, until),
+        export_db.requests(session, since, until),
+        export_db.results(session, months.first_day(start), end),
+    ):
+        async for batch in batches:
+            fetched += len(batch)
     return fetched
 
 

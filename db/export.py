@@ -2,16 +2,18 @@
 of a period, as flat rows from selects with joins (one query per sheet, no per-row loads).
 
 The rows are plain tuples: the export never touches the ORM objects' relationships, so
-100,000 cases are one query and one pass.
+100,000 cases are one query and one pass. They are streamed (a server-side cursor, `BATCH`
+rows at a time): the export writes each batch and drops it, so its memory does not grow with
+the rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -27,9 +29,22 @@ from db.models import (
 
 # A row of any width: each query has its own columns, read by name.
 Record = Row[*tuple[Any, ...]]
+# Rows a batch: large enough that a batch costs little more than its rows, small enough that
+# a batch's rows and their XML are a few megabytes.
+BATCH = 5_000
 
 
-async def cases(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Record]:
+async def _batches(
+    session: AsyncSession, query: Select[*tuple[Any, ...]]
+) -> AsyncIterator[Sequence[Record]]:
+    result = await session.stream(query.execution_options(yield_per=BATCH))
+    async for batch in result.partitions():
+        yield batch
+
+
+async def cases(
+    session: AsyncSession, start: datetime, end: datetime
+) -> AsyncIterator[Sequence[Record]]:
     """Cases created in [start, end) (UTC), by number, with the names of the people and group."""
     manager, author = aliased(Employee), aliased(Employee)
     query = (
@@ -62,10 +77,13 @@ async def cases(session: AsyncSession, start: datetime, end: datetime) -> Sequen
         .where(Case.created_at >= start, Case.created_at < end)
         .order_by(Case.id)
     )
-    return (await session.execute(query)).all()
+    async for batch in _batches(session, query):
+        yield batch
 
 
-async def case_history(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Record]:
+async def case_history(
+    session: AsyncSession, start: datetime, end: datetime
+) -> AsyncIterator[Sequence[Record]]:
     """The audit entries of the cases created in [start, end), by case and time."""
     actor = aliased(Employee)
     query = (
@@ -83,10 +101,13 @@ async def case_history(session: AsyncSession, start: datetime, end: datetime) ->
         .where(AuditEntry.entity == "case", Case.created_at >= start, Case.created_at < end)
         .order_by(AuditEntry.entity_id, AuditEntry.at, AuditEntry.id)
     )
-    return (await session.execute(query)).all()
+    async for batch in _batches(session, query):
+        yield batch
 
 
-async def appeals(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Record]:
+async def appeals(
+    session: AsyncSession, start: datetime, end: datetime
+) -> AsyncIterator[Sequence[Record]]:
     filer, decider = aliased(Employee), aliased(Employee)
     query = (
         select(
@@ -105,10 +126,13 @@ async def appeals(session: AsyncSession, start: datetime, end: datetime) -> Sequ
         .where(Appeal.created_at >= start, Appeal.created_at < end)
         .order_by(Appeal.id)
     )
-    return (await session.execute(query)).all()
+    async for batch in _batches(session, query):
+        yield batch
 
 
-async def requests(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Record]:
+async def requests(
+    session: AsyncSession, start: datetime, end: datetime
+) -> AsyncIterator[Sequence[Record]]:
     requester, processor = aliased(Employee), aliased(Employee)
     query = (
         select(
@@ -128,10 +152,13 @@ async def requests(session: AsyncSession, start: datetime, end: datetime) -> Seq
         .where(ServiceRequest.created_at >= start, ServiceRequest.created_at < end)
         .order_by(ServiceRequest.id)
     )
-    return (await session.execute(query)).all()
+    async for batch in _batches(session, query):
+        yield batch
 
 
-async def results(session: AsyncSession, first: date, last: date) -> Sequence[Record]:
+async def results(
+    session: AsyncSession, first: date, last: date
+) -> AsyncIterator[Sequence[Record]]:
     """Result rows of the months from `first` to `last` (first days of months), by month,
     group and manager (a group's total row first)."""
     manager = aliased(Employee)
@@ -154,7 +181,8 @@ async def results(session: AsyncSession, first: date, last: date) -> Sequence[Re
             MonthlyResult.id,
         )
     )
-    return (await session.execute(query)).all()
+    async for batch in _batches(session, query):
+        yield batch
 
 
 async def earliest(session: AsyncSession) -> tuple[datetime | None, date | None]:

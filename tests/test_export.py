@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -729,10 +732,11 @@ def workbook_cells(data: bytes) -> dict[str, Any]:
                 )
         sheets[sheet.title] = {
             "freeze_panes": sheet.freeze_panes,
-            "widths": {
-                letter: dimension.width
-                for letter, dimension in sorted(sheet.column_dimensions.items())
+            "widths": {  # per column (a file may give adjacent columns one range)
+                get_column_letter(column): dimension.width
+                for dimension in sheet.column_dimensions.values()
                 if dimension.customWidth
+                for column in range(dimension.min, dimension.max + 1)
             },
             "max_row": sheet.max_row,
             "max_column": sheet.max_column,
@@ -779,3 +783,12 @@ async def test_the_workbook_holds_the_same_cells_as_the_cell_by_cell_writer(
         ):
             assert found_cell == expected_cell, title
     assert made.counts == {"cases": 9, "history": 11, "appeals": 4, "requests": 6, "results": 4}
+
+
+def test_the_bot_starts_without_the_workbook_writer() -> None:
+    """XlsxWriter (which makes the package) comes in with the first export, as openpyxl did."""
+    code = "import sys, bot.app; print('xlsxwriter' in sys.modules, 'openpyxl' in sys.modules)"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert loaded.stdout.strip().splitlines()[-1] == "False False"
