@@ -42,6 +42,9 @@ _PIXELS_PER_CHARACTER = 7
 # zlib's fastest level: the sheets' XML is very regular (it compresses about 10:1 at any
 # level), and level 6 spends twice the time for a file a few per cent smaller.
 COMPRESSION_LEVEL = 1
+# The distinct texts whose XML a sheet keeps (the first ones met: the names and states);
+# the rest, mostly free texts, are escaped each time.
+_TEXTS_KEPT = 4_096
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,9 @@ def column_letter(index: int) -> str:
 def excel_serial(value: datetime | date) -> str:
     """A naive date or time as Excel's serial day number, written as openpyxl writes it."""
     if isinstance(value, datetime):
-        days = (value - _EPOCH).days
-        fraction = (
-            value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 10**6
-        ) / _SECONDS_PER_DAY
+        since = value - _EPOCH  # its seconds: hour·3600 + minute·60 + second, as openpyxl's
+        days = since.days
+        fraction = (since.seconds + since.microseconds / 10**6) / _SECONDS_PER_DAY
     else:
         days = (value - _EPOCH_DAY).days
         fraction = 0.0
@@ -156,9 +158,19 @@ class _RowWriter:
         # The attribute of a date cell's style in each column (a number in a date column
         # keeps the style, as it did with openpyxl's number format).
         self._styles = styles
+        # Most texts repeat (a state, a category, a name): each one's XML made once.
+        self._texts: dict[str, str] = {}
+
+    def text(self, value: str) -> str:
+        found = self._texts.get(value)
+        if found is None:
+            found = f' t="inlineStr"><is>{text_xml(value)}</is></c>'
+            if len(self._texts) < _TEXTS_KEPT:
+                self._texts[value] = found
+        return found
 
     def xml(self, first: int, rows: Iterable[Sequence[Any]]) -> str:
-        letters, styles = self._letters, self._styles
+        letters, styles, text = self._letters, self._styles, self.text
         out: list[str] = []
         append = out.append
         for number, values in enumerate(rows, start=first):
@@ -169,9 +181,7 @@ class _RowWriter:
                 kind = type(value)
                 if kind is str:
                     if value:  # an empty text is an empty cell, as openpyxl read it back
-                        append(
-                            f'<c r="{letter}{number}" t="inlineStr"><is>{text_xml(value)}</is></c>'
-                        )
+                        append(f'<c r="{letter}{number}"{text(value)}')
                 elif kind is int or kind is float:
                     append(f'<c r="{letter}{number}"{style}><v>{value:.16g}</v></c>')
                 elif kind is datetime or kind is date:
@@ -179,9 +189,7 @@ class _RowWriter:
                 elif kind is bool:
                     append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
                 else:
-                    append(
-                        f'<c r="{letter}{number}" t="inlineStr"><is>{text_xml(str(value))}</is></c>'
-                    )
+                    append(f'<c r="{letter}{number}"{text(str(value))}')
             append("</row>")
         return "".join(out)
 
