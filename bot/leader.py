@@ -77,6 +77,7 @@ class Leadership:
         self._engine: AsyncEngine | None = None
         self._connection: AsyncConnection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.is_leader = False
         self.changes = 0  # how many times this replica became the leader (for the tests)
 
@@ -95,10 +96,16 @@ class Leadership:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
+            self._stopping = True
+            # Python 3.11's wait_for can swallow a cancel that comes as the awaited connect
+            # completes (gh-86296): cancel until the task ends; the flag ends its loop anyway.
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1.0)
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            self._stopping = False
         if self.is_leader:
             await self._lose()
         await self._close_connection()
@@ -107,7 +114,7 @@ class Leadership:
             self._engine = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self._check if self.is_leader else self._retry)
             try:
                 if self.is_leader:

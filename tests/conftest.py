@@ -8,6 +8,8 @@ one marked `postgres_only` runs there only.
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "postgres_only: a test of PostgreSQL's own (replicas' locks), run there only"
     )
+    config.addinivalue_line(
+        "markers", "slow: a test of a minute or more; parallel workers start it first"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -88,7 +93,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A `postgres_only` test runs on PostgreSQL only: its SQLite run is left out, and all of
-    it when there is no PostgreSQL (counted in the summary's one line)."""
+    it when there is no PostgreSQL (counted in the summary's one line).
+
+    The `slow` tests go first, then the end-to-end ones (each takes seconds where a unit test
+    takes milliseconds): parallel workers (pytest-xdist hands tests out in this order) start
+    on the long ones and finish together on the short ones."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("slow") is None,
+            "e2e" not in Path(str(item.path)).parts,
+        )
+    )
     kept, dropped = [], []
     for item in items:
         database = getattr(item, "callspec", None) and item.callspec.params.get("database_kind")
@@ -103,6 +118,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
         if _PG_UNAVAILABLE is not None:
             config.stash[_PG_NOT_RUN] = len(dropped)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand the counts of the summary's line to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["pg_left_out"] = session.config.stash.get(_PG_LEFT_OUT, 0)
+        output["pg_not_run"] = session.config.stash.get(_PG_NOT_RUN, 0)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """In the pytest-xdist controller: every worker collected the whole suite, so any one
+    worker's counts are the suite's."""
+    output = getattr(node, "workeroutput", {})
+    if "pg_left_out" in output:
+        node.config.stash[_PG_LEFT_OUT] = output["pg_left_out"]
+        node.config.stash[_PG_NOT_RUN] = output["pg_not_run"]
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -140,10 +173,29 @@ def database_kind(request: pytest.FixtureRequest) -> str:
     return kind
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file Alembic migrated once per session; each test gets a copy (a tenth of a
+    second of migrations saved per test, as PostgreSQL's template database does)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+
+    async def migrate() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    return path
+
+
 def _database(
     request: pytest.FixtureRequest, kind: str, tmp_path: Path, name: str, *, migrated: bool
 ) -> Iterator[str]:
     if kind == "sqlite":
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / name)
         yield f"sqlite+aiosqlite:///{tmp_path / name}"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
@@ -158,7 +210,7 @@ def _database(
 def database_url(
     request: pytest.FixtureRequest, database_kind: str, tmp_path: Path
 ) -> Iterator[str]:
-    """A database of the test's own: a SQLite file to migrate, or a migrated PostgreSQL one."""
+    """A migrated database of the test's own: a SQLite file or a PostgreSQL database."""
     yield from _database(request, database_kind, tmp_path, "bot.db", migrated=True)
 
 
@@ -176,9 +228,7 @@ def is_postgres(database_url: str) -> bool:
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    if not is_postgres(database_url):  # PostgreSQL's comes migrated from the template
-        await upgrade(engine)
+    engine = create_engine(database_url)  # migrated already: a copy of a template
     yield engine
     await engine.dispose()
 

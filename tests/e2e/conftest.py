@@ -3,7 +3,8 @@ database, and the real bot process."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.services import roster
 from emulator import BotAPIEmulator, EmulatorLimits
 from tests.conftest import CS_CHAT_ID, TOKEN
 from tests.e2e.harness import BotProcess
+from tests.fixtures.zygote import Zygote
 
 CS_ID = 1001
 LEAD_ID = 2001
@@ -73,12 +75,31 @@ def bot_env() -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="session")
+def zygote() -> Iterator[Zygote | None]:
+    """What starts the bot: a zygote that imported it once (each start a fork, see
+    tests/fixtures/zygote.py), or None with CS_BOT_TEST_EXEC=1: `python -m bot run` each time."""
+    if os.environ.get("CS_BOT_TEST_EXEC") == "1":
+        yield None
+        return
+    forks = Zygote()
+    yield forks
+    forks.close()
+
+
 @pytest.fixture
 async def bot_process(
-    emu: BotAPIEmulator, world: None, database_url: str, tmp_path: Path, bot_env: dict[str, str]
+    emu: BotAPIEmulator,
+    world: None,
+    database_url: str,
+    tmp_path: Path,
+    bot_env: dict[str, str],
+    zygote: Zygote | None,
 ) -> AsyncIterator[BotProcess]:
     """The bot process, not started yet."""
-    process = BotProcess(emu, token=TOKEN, database_url=database_url, workdir=tmp_path, env=bot_env)
+    process = BotProcess(
+        emu, token=TOKEN, database_url=database_url, workdir=tmp_path, env=bot_env, zygote=zygote
+    )
     yield process
     await process.stop()
     # Shown by pytest only when the test failed: what the bot was doing at the end.

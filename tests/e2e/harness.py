@@ -1,4 +1,5 @@
-"""The real bot process, started with `python -m bot run` against the loopback emulator."""
+"""The real bot process against the loopback emulator: `python -m bot run`, forked from the
+tests' zygote (tests/fixtures/zygote.py) when one is given, else exec'd."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 from emulator import BotAPIEmulator
+from tests.fixtures.zygote import ForkedProcess, Zygote
 
 READY_TIMEOUT = 30.0
 
@@ -30,14 +32,16 @@ class BotProcess:
         database_url: str,
         workdir: Path,
         env: dict[str, str],
+        zygote: Zygote | None = None,
     ) -> None:
         self.emu = emu
+        self.zygote = zygote
         self.token = token
         self.database_url = database_url
         self.workdir = workdir
         self.extra_env = env
         self.log_path = workdir / "bot.log"
-        self._process: asyncio.subprocess.Process | None = None
+        self._process: asyncio.subprocess.Process | ForkedProcess | None = None
         self.starts = 0
 
     def environment(self) -> dict[str, str]:
@@ -62,20 +66,24 @@ class BotProcess:
         """Start the bot and wait until it has finished its start-up: it polls for updates,
         or, with BOT_MODE=webhook, its setWebhook was answered (it listens by then)."""
         mark = len(self.emu.calls)
-        log = self.log_path.open("ab")
-        log.write(f"--- start #{self.starts + 1}\n".encode())
-        log.flush()
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=self.workdir,
-            env=self.environment(),
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        log.close()
+        with self.log_path.open("ab") as log:
+            log.write(f"--- start #{self.starts + 1}\n".encode())
+        if self.zygote is not None:
+            self._process = await self.zygote.start(
+                ["run"], self.environment(), self.workdir, self.log_path
+            )
+        else:
+            with self.log_path.open("ab") as log:
+                self._process = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "run",
+                    cwd=self.workdir,
+                    env=self.environment(),
+                    stdout=log,
+                    stderr=asyncio.subprocess.STDOUT,
+                )
         self.starts += 1
         loop = asyncio.get_running_loop()
         deadline = loop.time() + READY_TIMEOUT

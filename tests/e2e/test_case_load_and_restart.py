@@ -67,6 +67,7 @@ def with_text(emu: BotAPIEmulator, chat_id: int, text: str) -> list[StoredMessag
     return [m for m in emu.bot_messages(chat_id) if any(text in v for v in m.versions)]
 
 
+@pytest.mark.slow
 async def test_a_restart_between_briefing_held_and_the_recheck_still_delivers_it_once(
     emu: BotAPIEmulator,
     bot: BotProcess,
@@ -161,6 +162,7 @@ async def test_a_restart_between_briefing_held_and_the_recheck_still_delivers_it
     assert states[cases.RECHECK_DUE] == ReminderState.SENT
 
 
+@pytest.mark.slow
 async def test_thirty_cases_in_a_minute_all_reach_the_group_and_the_lead(
     emu: BotAPIEmulator,
     bot: BotProcess,

@@ -8,7 +8,10 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 
+
+@pytest.mark.slow
 async def test_the_demo_plays_every_scene_and_prints_the_transcript(tmp_path: Path) -> None:
     env = {
         key: value

@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import CaseAct
@@ -270,6 +271,7 @@ def with_button(button: str) -> Callable[[StoredMessage], bool]:
 # --- CS in the private chat -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_every_step_of_cs_dialogs_and_lists_yields_to_a_command(
     emu: BotAPIEmulator,
     bot_process: BotProcess,
@@ -442,6 +444,7 @@ async def test_every_step_of_cs_dialogs_and_lists_yields_to_a_command(
 # --- a lead -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_every_step_of_a_leads_dialogs_and_lists_yields_to_a_command(
     emu: BotAPIEmulator,
     bot_process: BotProcess,

@@ -163,6 +163,9 @@ async def test_reminder_due_while_stopped_is_delivered_once_after_start(
             due_at=datetime.now(UTC) + timedelta(days=1),
             subject="test:2",
         )
+    # This test starts the bot as an operator does, `python -m bot run` exec'd each time, not
+    # forked from the tests' zygote: the command itself stays covered.
+    bot_process.zygote = None
     await bot_process.start()
     await emu.wait_for_message(LEAD_ID, contains="Повторная проверка")
 
