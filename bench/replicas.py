@@ -1,16 +1,20 @@
 """One worker process of `bench.pipeline`: one replica of the bot (or the bare aiogram
-dispatcher), fed its share of the users' `/standards` updates.
+dispatcher), fed its share of the users' updates.
 
     python -m bench.replicas --api-base URL (--database-url URL | --bare) --index I --replicas N
+                             [--scenario standards|dialog]
     python -m bench.replicas --api-base URL --database-url URL --seed
 
 It builds the app with `build_app` and runs `App.prepare()` as the bot's start does (the
-startup hooks are not called: no menus, no `Leadership`, so no outbox sender or scheduler),
-feeds its share once to warm up, prints `ready`, waits for a line on stdin, feeds its share
-again and prints one JSON line: its update count, the monotonic times of its first update
-fed and its last one answered, and the CPU seconds it spent meanwhile. With `--seed` it only
-migrates and seeds the database and imports the roster (`bench.pipeline.seed`), before the
-workers start.
+startup hooks are not called: no menus, no `Leadership`, so no outbox sender or scheduler).
+Then two rounds, a warm-up and the measured one: it prints `ready`, waits for a line on
+stdin, feeds its share and prints one JSON line: its update count, the monotonic times of
+its first update fed and its last one answered, and the CPU seconds it spent meanwhile.
+`standards`: the line is `go` and the share is `/standards` from each of its users.
+`dialog`: before `ready` it feeds `/request` from each of its users (not measured); the line
+is the JSON list of their presses of «Бейдж», made by the emulator (`bench.pipeline`).
+With `--seed` it only migrates and seeds the database and imports the roster
+(`bench.pipeline.seed`), before the workers start.
 """
 
 from __future__ import annotations
@@ -23,23 +27,34 @@ import sys
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Update
 
 from bench.pipeline import (
+    DIALOG,
+    FIRST_USER,
+    ROUNDS,
+    SCENARIOS,
+    STANDARDS,
     TOKEN,
     USERS,
     bare_dispatcher,
     bench_settings,
-    feed_all,
+    command_update,
+    feed,
     seed,
     share,
+    standards_update,
 )
 from bot.app import build_app
 
-WARM_UP_IDS = 1
-MEASURED_IDS = 100_000
+# The update ids a worker gives its own updates, by round (the presses have the emulator's).
+FIRST_IDS = 1_000_000
+ROUND_IDS = 100_000
 
 
-async def worker(api_base: str, database_url: str | None, index: int, replicas: int) -> None:
+async def worker(
+    api_base: str, database_url: str | None, index: int, replicas: int, scenario: str
+) -> None:
     users = share(index, replicas)
     if database_url is None:
         bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base)))
@@ -50,12 +65,20 @@ async def worker(api_base: str, database_url: str | None, index: int, replicas: 
         await app.prepare()
         bot, dispatcher, close = app.bot, app.dispatcher, app.close
     try:
-        await feed_all(dispatcher, bot, users, WARM_UP_IDS)
-        print("ready", flush=True)
-        await asyncio.to_thread(sys.stdin.readline)
-        started, ended, cpu = await feed_all(dispatcher, bot, users, MEASURED_IDS)
-        result = {"updates": len(users), "started": started, "ended": ended, "cpu": cpu}
-        print(json.dumps(result), flush=True)
+        for round_ in range(ROUNDS):
+            first_id = FIRST_IDS + round_ * ROUND_IDS
+            if scenario == DIALOG:
+                opened = [command_update(first_id + n, FIRST_USER + n, "/request") for n in users]
+                await feed(dispatcher, bot, opened)
+            print("ready", flush=True)
+            order = await asyncio.to_thread(sys.stdin.readline)
+            if scenario == STANDARDS:
+                updates = [standards_update(first_id + USERS + n, FIRST_USER + n) for n in users]
+            else:
+                updates = [Update.model_validate(update) for update in json.loads(order)]
+            started, ended, cpu = await feed(dispatcher, bot, updates)
+            result = {"updates": len(updates), "started": started, "ended": ended, "cpu": cpu}
+            print(json.dumps(result), flush=True)
     finally:
         await close()
 
@@ -68,6 +91,7 @@ def main() -> None:
     target.add_argument("--bare", action="store_true")
     parser.add_argument("--index", type=int, default=0)
     parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--scenario", choices=list(SCENARIOS), default=STANDARDS)
     parser.add_argument("--seed", action="store_true", help="only seed the database")
     args = parser.parse_args()
     if args.seed:
@@ -75,7 +99,7 @@ def main() -> None:
         asyncio.run(seed(args.database_url, args.api_base))
         return
     assert 0 <= args.index < args.replicas <= USERS
-    asyncio.run(worker(args.api_base, args.database_url, args.index, args.replicas))
+    asyncio.run(worker(args.api_base, args.database_url, args.index, args.replicas, args.scenario))
 
 
 if __name__ == "__main__":

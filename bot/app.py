@@ -30,7 +30,7 @@ from bot.conversation import (
     unique_intent_ids,
 )
 from bot.leader import OUTBOX_CHANNEL, Leadership
-from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware
+from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware, KeepResponseTypes
 from bot.outbox import OutboxSender, send_pace
 from bot.ratelimit import SendLimiter
 from bot.scheduler import build_scheduler
@@ -52,6 +52,7 @@ from bot.services.notify import OUTBOX_WRITTEN
 from bot.services.reminders import ReminderRegistry
 from bot.settings import TELEGRAM_API_BASE, Settings
 from bot.texts import Texts
+from db.employees import RosterCache
 from db.engine import create_engine, create_session_factory, is_shared
 from db.fsm_storage import DatabaseStorage
 from db.isolation import DatabaseEventIsolation
@@ -188,7 +189,7 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
         outbox=sender,
     )
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessions))
-    dispatcher.update.outer_middleware(EmployeeMiddleware())
+    dispatcher.update.outer_middleware(EmployeeMiddleware(RosterCache(settings.database_url)))
     dispatcher.include_routers(*get_routers())
     errors.register(dispatcher)
     # The conversation kit: one answer per callback query; a command leaves any dialog (after
@@ -196,6 +197,7 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
     unique_intent_ids()
     answered = AnsweredCallbacks()
     bot.session.middleware(answered)
+    bot.session.middleware(KeepResponseTypes())
     setup_dialogs(dispatcher, message_manager=KitMessageManager(answered))
     dispatcher.message.outer_middleware(CommandLeavesDialog())
     app = App(
