@@ -3,9 +3,10 @@ benchmarks all call `build_app`, so they exercise the same wiring."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher
@@ -77,6 +78,8 @@ class App:
     reminders: ReminderRegistry
     leadership: Leadership
     storage_engines: tuple[AsyncEngine, ...] = ()
+    # Start-up work that runs while polling starts (the command menus); cancelled on close.
+    started: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def is_leader(self) -> bool:
@@ -106,7 +109,16 @@ class App:
             await links.seed(session)
             await access.bootstrap_cs_team(session, self.settings.cs_team_ids)
 
+    def start_soon(self, work: Coroutine[None, None, None]) -> None:
+        """Run `work` beside polling, not before it: nothing that the first update needs."""
+        task = asyncio.create_task(work)
+        self.started.add(task)
+        task.add_done_callback(self.started.discard)
+
     async def close(self) -> None:
+        for task in list(self.started):
+            task.cancel()
+        await asyncio.gather(*self.started, return_exceptions=True)
         await self.leadership.stop()
         await self.sender.stop()
         if self.scheduler.running:
@@ -279,7 +291,8 @@ def _storage(settings: Settings) -> tuple[BaseStorage, tuple[AsyncEngine, ...]]:
 
 async def _on_startup(bot: Bot, app: App) -> None:
     await app.prepare()
-    await _set_menus(bot, app)
+    # Two Bot API round trips that no update waits for: made while polling starts.
+    app.start_soon(_set_menus(bot, app))
     await app.leadership.start()  # the leader (SQLite: this process) starts the background work
     log.info("bot started")
 
