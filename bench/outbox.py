@@ -1,8 +1,17 @@
 """(b) The outbox draining 1,000 notifications across 50 private chats and 5 groups against
-the emulator with Telegram's limits on: achieved rate against the limits, 429s, losses."""
+the emulator with Telegram's limits on: achieved rate against the limits, 429s, losses.
+
+Per run it prints the achieved rate (notifications delivered over the time from the start of
+the drain to its end), its ratio to the configured global limit against the goal (≥ 97 %,
+issue 12 item 4), the 429 answers and how many of them came after the first (goal: none).
+Asserts nothing.
+
+    python -m bench.outbox [--runs 2]
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import tempfile
 import time
@@ -12,7 +21,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, select
 
-from bot.app import SEND_WINDOW_MARGIN
+from bot.middlewares import KeepResponseTypes
 from bot.outbox import OutboxSender, send_pace
 from bot.ratelimit import SendLimiter
 from bot.services import notify
@@ -28,9 +37,10 @@ GROUPS = [-100_500_000 - n for n in range(5)]
 GLOBAL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
 CHAT_PER_SECOND = 1
+GOAL = 0.97
 
 
-async def main() -> None:
+async def one_run(run: int) -> None:
     emu = BotAPIEmulator(
         token=TOKEN,
         limits=EmulatorLimits(
@@ -51,6 +61,7 @@ async def main() -> None:
             for n in range(MESSAGES):
                 notify.send_message(session, chats[n % len(chats)], f"Уведомление {n}")
         bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
+        bot.session.middleware(KeepResponseTypes())  # as build_app wires the bot's
         sender = OutboxSender(
             bot,
             sessions,
@@ -58,7 +69,6 @@ async def main() -> None:
                 global_per_second=GLOBAL_PER_SECOND,
                 group_per_minute=GROUP_PER_MINUTE,
                 chat_per_second=CHAT_PER_SECOND,
-                margin=SEND_WINDOW_MARGIN,
             ),
             pace=send_pace(GLOBAL_PER_SECOND),  # as the bot spreads them
         )
@@ -71,20 +81,37 @@ async def main() -> None:
             )
         await bot.session.close()
         await engine.dispose()
+    refused = [call for call in emu.calls if call.error_code == 429]
+    await emu.stop()
     delivered = sum(len(emu.bot_messages(chat_id)) for chat_id in chats)
     rate = delivered / seconds
-    print(
-        f"outbox: {MESSAGES} notifications over {len(PRIVATE_CHATS)} chats + {len(GROUPS)} groups"
-    )
     share = rate / GLOBAL_PER_SECOND
-    print(f"  drained in        : {seconds:8.1f} s")
-    print(f"  achieved rate     : {rate:8.1f} msg/s = {share:.0%} of {GLOBAL_PER_SECOND}/s")
-    print(f"  429 answers       : {emu.stats.rate_limited:8d}")
-    print(f"  429 seen by sender: {sender.stats.rate_limited:8d}")
-    print(f"  rows marked sent  : {sent:8d}")
-    print(f"  delivered         : {delivered:8d}")
-    print(f"  lost              : {MESSAGES - delivered:8d}")
+    verdict = "met" if share >= GOAL else "NOT met"
+    print(
+        f"outbox run {run}: {MESSAGES} notifications over {len(PRIVATE_CHATS)} chats"
+        f" + {len(GROUPS)} groups"
+    )
+    print(f"  drained in         : {seconds:8.1f} s")
+    print(
+        f"  achieved rate      : {rate:8.2f} msg/s = {share:.1%} of the configured"
+        f" {GLOBAL_PER_SECOND}/s (goal ≥ {GOAL:.0%}: {verdict})"
+    )
+    print(
+        f"  429 answers        : {len(refused):8d}, after the first:"
+        f" {max(0, len(refused) - 1)} (goal 0)"
+    )
+    print(f"  429 seen by sender : {sender.stats.rate_limited:8d}")
+    print(f"  rows marked sent   : {sent:8d}")
+    print(f"  delivered          : {delivered:8d}")
+    print(f"  lost               : {MESSAGES - delivered:8d}")
+
+
+async def main(runs: int) -> None:
+    for run in range(1, runs + 1):
+        await one_run(run)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2, help="the machine is shared: run twice")
+    asyncio.run(main(parser.parse_args().runs))

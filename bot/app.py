@@ -61,8 +61,6 @@ from db.migrate import upgrade
 from handlers import errors, get_routers
 
 log = logging.getLogger(__name__)
-# Seconds added to each sending window (see SendLimiter).
-SEND_WINDOW_MARGIN = 0.05
 
 
 @dataclass
@@ -150,7 +148,6 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
             group_per_minute=settings.outbox_group_per_minute,
             chat_per_second=settings.outbox_chat_per_second,
             group_window=settings.outbox_group_window.total_seconds(),
-            margin=SEND_WINDOW_MARGIN,
         ),
         poll_interval=settings.outbox_poll_interval,
         max_backoff=settings.outbox_max_backoff,

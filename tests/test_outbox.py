@@ -14,7 +14,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, send_pace
 from bot.ratelimit import SendLimiter
 from bot.services import notify, unreachable
 from bot.settings import Settings
@@ -477,3 +477,78 @@ async def test_every_result_is_recorded_without_waiting_for_the_others(
     # results).
     assert sender.stats.recorded == 60
     assert sender.stats.commits < 60
+
+
+@pytest.fixture
+async def slow_emu() -> AsyncIterator[BotAPIEmulator]:
+    """Telegram with a global limit of 3 calls a second, so the pacing shows in a few calls."""
+    emulator = BotAPIEmulator(token=TOKEN, limits=EmulatorLimits(global_per_second=3))
+    await emulator.start()
+    for user_id in range(601, 611):
+        emulator.add_user(user_id, f"Сотрудник {user_id}")
+    yield emulator
+    await emulator.stop()
+
+
+def paced_sender(
+    emu: BotAPIEmulator, sessions: async_sessionmaker[AsyncSession]
+) -> tuple[Bot, OutboxSender]:
+    """A sender that keeps the slow emulator's limit, paced as the bot's is."""
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
+    limiter = SendLimiter(global_per_second=3, group_per_minute=20, chat_per_second=1)
+    outbox = OutboxSender(
+        bot,
+        sessions,
+        limiter,
+        poll_interval=timedelta(seconds=0.05),
+        max_backoff=timedelta(seconds=0.2),
+        pace=send_pace(3),
+    )
+    return bot, outbox
+
+
+def sent_texts(emu: BotAPIEmulator) -> list[str]:
+    """The texts Telegram accepted, in the order it accepted them, across all chats."""
+    return [c.params["text"] for c in emu.calls if c.method == "sendMessage" and c.ok]
+
+
+async def test_the_sender_keeps_the_global_limit_with_no_margin_and_the_oldest_goes_first(
+    slow_emu: BotAPIEmulator, sessions: async_sessionmaker[AsyncSession]
+):
+    texts = [f"Уведомление {n}" for n in range(10)]
+    async with sessions() as session, write_transaction(session):
+        for n, text in enumerate(texts):
+            notify.send_message(session, 601 + n, text)
+    bot, sender = paced_sender(slow_emu, sessions)
+    try:
+        await sender.drain(timeout=30)
+    finally:
+        await bot.session.close()
+    # Ten calls at Telegram's 3 a second, each counted from its answer: not one refused.
+    assert slow_emu.stats.rate_limited == 0
+    assert sender.stats.sent == 10
+    # Rows waiting for the same global turn go in the order they were written.
+    assert sent_texts(slow_emu) == texts
+
+
+async def test_after_a_429_from_calls_the_sender_did_not_see_no_other_chat_is_refused(
+    slow_emu: BotAPIEmulator, sessions: async_sessionmaker[AsyncSession]
+):
+    bot, sender = paced_sender(slow_emu, sessions)
+    try:
+        # The bot's own answers (not through the outbox) fill Telegram's window for a second.
+        for n in range(3):
+            await bot.send_message(610, f"Ответ {n}")
+        texts = [f"Уведомление {n}" for n in range(6)]
+        async with sessions() as session, write_transaction(session):
+            for n, text in enumerate(texts):
+                notify.send_message(session, 601 + n, text)
+        await sender.drain(timeout=30)
+    finally:
+        await bot.session.close()
+    # The first call is refused; its retry_after holds every chat (it may have been the
+    # global limit), so nothing after it is refused, and every row arrives once.
+    assert slow_emu.stats.rate_limited == 1
+    assert sender.stats.rate_limited == 1
+    assert sorted(t for t in sent_texts(slow_emu) if t.startswith("Уведомление")) == texts
+    assert {row.state for row in await rows(sessions)} == {OutboxState.SENT}

@@ -124,11 +124,16 @@ def test_pause_holds_one_chat_for_retry_after(clock: FakeClock) -> None:
     clock.now = 10.0
     limiter.pause(PRIVATE, 3.0)
     assert limiter.delay(PRIVATE, counts_for_group=False) == 3.0
+    # A 429 does not say which limit refused the call: the other chats wait for at most the
+    # global window, in case it was the global limit.
+    assert limiter.delay(PRIVATE + 1, counts_for_group=False) == 1.0
+    assert limiter.chat_delay(PRIVATE + 1, counts_for_group=False) == 0.0
+    clock.now = 11.0
     assert limiter.delay(PRIVATE + 1, counts_for_group=False) == 0.0
 
     # A shorter retry_after does not shorten the pause already in force.
     limiter.pause(PRIVATE, 1.0)
-    assert limiter.delay(PRIVATE, counts_for_group=False) == 3.0
+    assert limiter.delay(PRIVATE, counts_for_group=False) == 2.0
 
     clock.now = 12.0
     assert limiter.delay(PRIVATE, counts_for_group=False) == 1.0
@@ -137,6 +142,57 @@ def test_pause_holds_one_chat_for_retry_after(clock: FakeClock) -> None:
     assert limiter.delay(PRIVATE, counts_for_group=False) == 5.0
     clock.now = 17.0
     assert limiter.delay(PRIVATE, counts_for_group=False) == 0.0
+
+
+def test_a_group_s_long_retry_after_holds_the_others_for_one_second_only(
+    clock: FakeClock,
+) -> None:
+    limiter = _limiter(clock)
+    limiter.pause(GROUP, 40.0)
+    assert limiter.delay(GROUP, counts_for_group=True) == 40.0
+    assert limiter.delay(OTHER_GROUP, counts_for_group=True) == 1.0
+    assert limiter.global_delay() == 1.0
+    clock.now = 1.0
+    assert limiter.delay(OTHER_GROUP, counts_for_group=True) == 0.0
+    assert limiter.delay(GROUP, counts_for_group=True) == 39.0
+
+
+def test_a_call_holds_its_place_from_when_it_left_until_a_window_after_its_answer(
+    clock: FakeClock,
+) -> None:
+    limiter = _limiter(clock, global_per_second=2)
+    first = limiter.started(PRIVATE, counts_for_group=True)
+    clock.now = 0.25
+    limiter.started(PRIVATE + 1, counts_for_group=True)
+    # Both in flight: the global window is full for at least a second from now, and the
+    # chat's next call waits as long (asked again when an answer comes).
+    assert limiter.global_delay() == 1.0
+    assert limiter.chat_delay(PRIVATE, counts_for_group=True) == 1.0
+    assert limiter.chat_delay(PRIVATE + 2, counts_for_group=True) == 0.0
+    clock.now = 5.0  # Telegram answered the first call only now (a slow network)
+    assert limiter.global_delay() == 1.0
+    limiter.answered(first)
+    clock.now = 5.5
+    # It may have been counted as late as its answer: its place is free at 6.0, not at 1.0.
+    assert limiter.global_delay() == 0.5
+    assert limiter.delay(PRIVATE, counts_for_group=True) == 0.5
+    clock.now = 6.0
+    assert limiter.delay(PRIVATE, counts_for_group=True) == 0.0
+    # A second answer does not move the first.
+    limiter.answered(first)
+    assert limiter.delay(PRIVATE, counts_for_group=True) == 0.0
+
+
+def test_the_group_window_runs_from_each_answer(clock: FakeClock) -> None:
+    limiter = _limiter(clock, group=2)
+    calls = [limiter.started(GROUP, counts_for_group=True) for _ in range(2)]
+    clock.now = 2.0
+    for call in calls:
+        limiter.answered(call)
+    clock.now = 3.0
+    assert limiter.delay(GROUP, counts_for_group=True) == 59.0
+    clock.now = 62.0
+    assert limiter.delay(GROUP, counts_for_group=True) == 0.0
 
 
 def test_the_longest_of_all_waits_wins(clock: FakeClock) -> None:
