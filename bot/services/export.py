@@ -20,7 +20,7 @@ import html
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -257,10 +257,10 @@ def _names(texts: Texts, keys: dict[Any, str]) -> dict[str, str]:
 
 
 def _local(tz: tzinfo) -> Callable[[datetime | None], datetime | None]:
-    """A UTC time as the naive local time of `tz`. A zone's offset is looked up once per hour
-    of UTC it holds for (an export of a year converts about a million times, and
-    `astimezone` costs microseconds each); an hour in which the offset changes is converted
-    time by time."""
+    """A naive UTC time (as `db/export.py` reads them) as the naive local time of `tz`. A
+    zone's offset is looked up once per hour of UTC it holds for (an export of a year
+    converts about a million times, and `astimezone` costs microseconds each); an hour in
+    which the offset changes is converted time by time."""
     offsets: dict[tuple[int, int, int, int], timedelta | None] = {}
     hour = timedelta(hours=1, microseconds=-1)
 
@@ -271,15 +271,15 @@ def _local(tz: tzinfo) -> Callable[[datetime | None], datetime | None]:
         try:
             offset = offsets[key]
         except KeyError:
-            start = value.replace(minute=0, second=0, microsecond=0)
+            start = value.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
             first, last = (
                 start.astimezone(tz).utcoffset(),
                 (start + hour).astimezone(tz).utcoffset(),
             )
             offset = offsets[key] = first if first == last else None
         if offset is None:
-            return value.astimezone(tz).replace(tzinfo=None)
-        return (value + offset).replace(tzinfo=None)
+            return value.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
+        return value + offset
 
     return convert
 
