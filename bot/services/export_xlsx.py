@@ -25,6 +25,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
@@ -114,6 +115,10 @@ class StreamingWorkbook:
         self._out: IO[bytes] | None = None
         self._rows: _RowWriter | None = None
         self._written = 0
+        # zlib works without Python's lock: a batch is compressed in this thread while the
+        # next one's XML is made (one at a time, so two batches at most are held).
+        self._compressor = ThreadPoolExecutor(1, thread_name_prefix="export-zip")
+        self._compressing: Future[int] | None = None
 
     def begin_sheet(self) -> None:
         self._index += 1
@@ -128,11 +133,19 @@ class StreamingWorkbook:
         """`rows` of the sheet begun, each made into its cells' values by `make`."""
         assert self._out is not None, "no sheet begun"
         assert self._rows is not None
-        self._out.write(self._rows.xml(self._written + 2, map(make, rows)).encode())
+        data = self._rows.xml(self._written + 2, map(make, rows)).encode()
         self._written += len(rows)
+        self._compressed()
+        self._compressing = self._compressor.submit(self._out.write, data)
+
+    def _compressed(self) -> None:
+        if self._compressing is not None:
+            self._compressing.result()
+            self._compressing = None
 
     def end_sheet(self) -> None:
         assert self._out is not None, "no sheet begun"
+        self._compressed()
         self._out.write(self._tail)
         self._out.close()
         self._out = None
@@ -145,6 +158,8 @@ class StreamingWorkbook:
         return self._buffer.getvalue()
 
     def discard(self) -> None:
+        self._compressor.shutdown(wait=True)
+        self._compressing = None
         if self._out is not None:
             self._out.close()
             self._out = None
