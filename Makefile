@@ -43,6 +43,8 @@ bench: $(STAMP)  ## benchmarks (the pipeline on SQLite and on PostgreSQL with 1 
 	$(BIN)/python -m bench.outbox_crash
 	$(BIN)/python -m bench.digest
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.export
+	$(BIN)/python -m bench.start
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
