@@ -5,7 +5,10 @@ said once, the catch-up run at start)."""
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -443,6 +446,49 @@ def test_group_names_with_dollar_signs_are_drawn_as_they_are():
     names = [text for text in axes.texts if "$" in text.get_text()]
     assert [name.get_text() for name in names] == ["Шоурум $_^$ VIP", "Группа $1 и $2"]
     assert not any(name.get_parse_math() for name in names)
+
+
+FIRST_CHART = """
+import gc, json
+from bot.services import digest_chart
+bars = [digest_chart.Bar("Группа", 80.0)]
+digest_chart.render_png(bars, digest_chart.ChartTexts("Итоги", "ниже всех", "остальные"))
+from matplotlib.artist import Artist
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+text = Text(0, 0, "a")
+text.set(fontsize=9, c="red", ha="right")
+line = Line2D([0], [0])
+line.set(lw=3, linestyle="--")
+class Later(Artist):
+    pass
+print(json.dumps({
+    "text": [text.get_fontsize(), text.get_color(), text.get_horizontalalignment()],
+    "line": [line.get_linewidth(), line.get_linestyle()],
+    "own set": len({Artist.set, Text.set, Line2D.set, Later.set}),
+    "later documented": "Supported properties" in Later.set.__doc__,
+    "frozen": gc.get_freeze_count() > 0,
+    "collecting": gc.isenabled(),
+}))
+"""
+
+
+def test_the_first_chart_leaves_matplotlib_working_as_before():
+    """The first chart in a process imports matplotlib without writing each Artist class's
+    `set()` docstring, and freezes the import's objects (charts._import_matplotlib): in a
+    fresh interpreter, `set()` still takes properties and aliases, each class has its own,
+    a class made afterwards is documented again, and the collector runs."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_CHART], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "text": [9.0, "red", "right"],
+        "line": [3.0, "--"],
+        "own set": 4,
+        "later documented": True,
+        "frozen": True,
+        "collecting": True,
+    }
 
 
 # --- publishing ------------------------------------------------------------------------------
