@@ -37,7 +37,9 @@ def decimal(value: float) -> str:
 
 
 @functools.cache
-def _configure() -> None:
+def configure() -> None:
+    """matplotlib imported and set up, once in a process: the first chart does it (and
+    bench.digest, to time it apart)."""
     _import_matplotlib()
     import matplotlib
 
@@ -101,7 +103,7 @@ def _mark_set(cls: type) -> None:
 
 def new_figure(width: float, height: float) -> Figure:
     """An empty figure of the given size in inches, on its own Agg canvas."""
-    _configure()
+    configure()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
