@@ -13,6 +13,8 @@ its first update fed and its last one answered, and the CPU seconds it spent mea
 `standards`: the line is `go` and the share is `/standards` from each of its users.
 `dialog`: before `ready` it feeds `/request` from each of its users (not measured); the line
 is the JSON list of their presses of «Бейдж», made by the emulator (`bench.pipeline`).
+With `BENCH_PROFILE=PATH` in the environment the measured round runs under cProfile and
+its statistics go to `PATH.<scenario>.<index>` (`.bare` for the bare dispatcher).
 With `--seed` it only migrates and seeds the database and imports the roster
 (`bench.pipeline.seed`), before the workers start.
 """
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import os
 import sys
 
 from aiogram import Bot
@@ -76,7 +80,16 @@ async def worker(
                 updates = [standards_update(first_id + USERS + n, FIRST_USER + n) for n in users]
             else:
                 updates = [Update.model_validate(update) for update in json.loads(order)]
+            profile_to = os.environ.get("BENCH_PROFILE") if round_ == ROUNDS - 1 else None
+            profiler = cProfile.Profile() if profile_to else None
+            if profiler:
+                profiler.enable()
             started, ended, cpu = await feed(dispatcher, bot, updates)
+            if profiler and profile_to:
+                profiler.disable()
+                profiler.dump_stats(
+                    f"{profile_to}.{scenario}.{'bare' if database_url is None else index}"
+                )
             result = {"updates": len(updates), "started": started, "ended": ended, "cpu": cpu}
             print(json.dumps(result), flush=True)
     finally:

@@ -31,7 +31,12 @@ from bot.conversation import (
     unique_intent_ids,
 )
 from bot.leader import OUTBOX_CHANNEL, Leadership
-from bot.middlewares import DbSessionMiddleware, EmployeeMiddleware, KeepResponseTypes
+from bot.middlewares import (
+    DbSessionMiddleware,
+    EmployeeMiddleware,
+    FlushStorage,
+    KeepResponseTypes,
+)
 from bot.outbox import OutboxSender, send_pace
 from bot.ratelimit import SendLimiter
 from bot.scheduler import build_scheduler
@@ -197,6 +202,8 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
         reminders=registry,
         outbox=sender,
     )
+    if isinstance(storage, DatabaseStorage):
+        dispatcher.update.outer_middleware(FlushStorage(storage))
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessions))
     dispatcher.update.outer_middleware(EmployeeMiddleware(RosterCache(settings.database_url)))
     dispatcher.include_routers(*get_routers())

@@ -1,5 +1,5 @@
-"""Outer middlewares: one DB session per update, and the employee behind the update; and
-the bot session's `KeepResponseTypes`."""
+"""Outer middlewares: one DB session per update, the employee behind the update, the dialog
+state written when the update is done; and the bot session's `KeepResponseTypes`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import access
 from db.employees import RosterCache
+from db.fsm_storage import DatabaseStorage
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -30,6 +31,21 @@ class DbSessionMiddleware(BaseMiddleware):
         async with self._sessions() as session:
             data["session"] = session
             return await handler(event, data)
+
+
+class FlushStorage(BaseMiddleware):
+    """Writes the dialog state an update changed before the update is done (see
+    db.fsm_storage: the storage holds its changes back, so that updates ending together
+    share one commit). An error of the write is the update's error."""
+
+    def __init__(self, storage: DatabaseStorage) -> None:
+        self._storage = storage
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        finally:
+            await self._storage.flush()
 
 
 class EmployeeMiddleware(BaseMiddleware):

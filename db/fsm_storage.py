@@ -4,14 +4,23 @@ aiogram-dialog keeps its stacks and contexts in the same storage (under their ow
 "destiny"), so its dialogs survive restarts too.
 
 Every update reads the storage three times (aiogram's state, aiogram-dialog's stack load
-and save). With SQLite one process owns the database, so records are cached in memory and
-written through on every change. On PostgreSQL other replicas change the same records, so
-nothing is cached: every read is the database's (`cached=False`).
+and save) and a dialog step writes it two to four times (its context, its stack, the
+context it closes). With SQLite one process owns the database, so records are cached in
+memory and their changes written behind: kept as pending until `flush()`, which writes
+every pending record in one transaction. The bot flushes at the end of each update
+(`bot.middlewares.FlushStorage`), so a step is in the database when its update is done, as
+before; updates that end together share one commit (a group commit: a dialog step paid up
+to four write transactions, each with its own commit, and most of its time). A change made
+outside an update (a dialog started in the background) is flushed `FLUSH_DELAY` later.
+On PostgreSQL other replicas change the same records, so nothing is cached or held back:
+every read is the database's and every write is written at once (`cached=False`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,21 +35,44 @@ from db.models import FsmRecord
 from db.types import utcnow
 
 StateType = str | State | None
+Record = tuple[str | None, dict[str, Any]]
+
+log = logging.getLogger(__name__)
+
+FLUSH_DELAY = 0.5  # seconds after a change that no update's end has flushed
 
 
-def _upsert_statement(
-    session: AsyncSession, key: str, state: str | None, data: dict[str, Any]
-) -> Any:
-    """INSERT … ON CONFLICT (key) DO UPDATE, in the session's dialect: two first writes of
-    one key at once (two processes, say) both succeed, the later one's values kept."""
+def _upsert_statement(session: AsyncSession) -> Any:
+    """INSERT … ON CONFLICT (key) DO UPDATE, in the session's dialect, for rows given as
+    parameters (key, state, data, updated_at): two first writes of one key at once (two
+    processes, say) both succeed, the later one's values kept."""
     # The dialect's module on first use: a bot on SQLite need not load PostgreSQL's (2 MB).
     if is_postgres(session):
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    values = {"state": state, "data": data, "updated_at": utcnow()}
-    statement = insert(FsmRecord).values(key=key, **values)
-    return statement.on_conflict_do_update(index_elements=[FsmRecord.key], set_=values)
+    statement = insert(FsmRecord)
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[FsmRecord.key],
+        set_={"state": excluded.state, "data": excluded.data, "updated_at": excluded.updated_at},
+    )
+
+
+async def _write(session: AsyncSession, records: Mapping[str, Record]) -> None:
+    """Store `records` (a record without state or data is deleted) in the session's write
+    transaction."""
+    gone = [key for key, (state, data) in records.items() if state is None and not data]
+    now = utcnow()
+    rows = [
+        {"key": key, "state": state, "data": data, "updated_at": now}
+        for key, (state, data) in records.items()
+        if state is not None or data
+    ]
+    if gone:
+        await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(gone)))
+    if rows:
+        await session.execute(_upsert_statement(session), rows)
 
 
 class DatabaseStorage(BaseStorage):
@@ -53,8 +85,12 @@ class DatabaseStorage(BaseStorage):
     ) -> None:
         self._sessions = session_factory
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
-        self._cache: LRUCache[str, tuple[str | None, dict[str, Any]]] = LRUCache(cache_size)
+        self._cache: LRUCache[str, Record] = LRUCache(cache_size)
         self._cached = cached
+        # Changed and not yet written (cached mode only): never evicted, read before the cache.
+        self._pending: dict[str, Record] = {}
+        self._flushing = asyncio.Lock()
+        self._later: asyncio.TimerHandle | None = None
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -75,12 +111,45 @@ class DatabaseStorage(BaseStorage):
         return copy
 
     async def close(self) -> None:
-        return None
+        if self._later is not None:
+            self._later.cancel()
+            self._later = None
+        await self.flush()
 
-    async def _get(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+    async def flush(self) -> None:
+        """Write every pending change in one transaction; return once the changes pending
+        at the call are in the database (written by this call or by one running already).
+        On an error the changes stay pending for the next flush, and the error is raised."""
+        if not self._pending and not self._flushing.locked():
+            return
+        async with self._flushing:  # a running flush may hold ours: wait for its end
+            if not self._pending:  # the flush we waited for took ours
+                return
+            records, self._pending = self._pending, {}
+            try:
+                async with self._sessions() as session, write_transaction(session):
+                    await _write(session, records)
+            except BaseException:
+                for key, record in records.items():  # newer changes stay as they are
+                    self._pending.setdefault(key, record)
+                self._flush_later()
+                raise
+
+    def _flush_later(self) -> None:
+        """Make sure a change made outside an update is written soon."""
+        if self._later is None:
+            self._later = asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush_now)
+
+    def _flush_now(self) -> None:
+        self._later = None
+        if self._pending:
+            task = asyncio.get_running_loop().create_task(self.flush())
+            task.add_done_callback(_log_failure)
+
+    async def _get(self, key: StorageKey) -> Record:
         built = self._keys.build(key)
-        cached: tuple[str | None, dict[str, Any]] | None = (
-            self._cache.get(built) if self._cached else None
+        cached: Record | None = (
+            self._pending.get(built) or self._cache.get(built) if self._cached else None
         )
         if cached is None:
             async with self._sessions() as session:
@@ -101,18 +170,23 @@ class DatabaseStorage(BaseStorage):
             # aiogram-dialog saves its stack after every update; most saves change nothing,
             # and skipping them keeps ordinary updates off the write lock.
             return
-        async with self._sessions() as session, write_transaction(session):
-            if new_state is None and not new_data:
-                await session.execute(delete(FsmRecord).where(FsmRecord.key == built))
-            else:
-                await session.execute(_upsert_statement(session, built, new_state, new_data))
-        if self._cached:
-            self._cache[built] = (new_state, new_data)
+        if not self._cached:
+            async with self._sessions() as session, write_transaction(session):
+                await _write(session, {built: (new_state, new_data)})
+            return
+        self._cache[built] = self._pending[built] = (new_state, new_data)
+        self._flush_later()
 
     async def keys_with_state(self) -> list[str]:
         """Keys that hold a dialog state (for diagnostics and tests)."""
+        await self.flush()
         async with self._sessions() as session:
             result = await session.execute(
                 select(FsmRecord.key).where(FsmRecord.state.is_not(None))
             )
             return list(result.scalars())
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("dialog state not written yet", exc_info=task.exception())

@@ -200,6 +200,7 @@ async def test_keys_are_separate_per_user_chat_and_destiny(
     assert await storage.get_data(_key()) == {}
     assert await storage.get_state(_key(user_id=43)) is None
     assert await storage.get_state(_key(chat_id=-100)) is None
+    await storage.flush()
     assert await _rows(sessions) == 2
 
 
@@ -212,12 +213,15 @@ async def test_clearing_state_and_data_removes_the_row(
     await storage.set_data(key, {"a": 1})
     other = _key(destiny="aiogram_dialog")
     await storage.set_data(other, {"b": 2})
+    await storage.flush()
     assert await _rows(sessions) == 2
 
     await storage.set_state(key, None)
+    await storage.flush()
     assert await _rows(sessions) == 2  # the data is still there
     assert await storage.get_data(key) == {"a": 1}
     await storage.set_data(key, {})
+    await storage.flush()
     assert await _rows(sessions) == 1
     assert await storage.get_state(key) is None
     assert await storage.get_data(other) == {"b": 2}  # only that key went
@@ -225,6 +229,7 @@ async def test_clearing_state_and_data_removes_the_row(
     # Clearing what is not there is not an error and leaves nothing behind.
     await storage.set_state(_key(user_id=99), None)
     await storage.set_data(_key(user_id=99), {})
+    await storage.flush()
     assert await _rows(sessions) == 1
 
 
@@ -250,9 +255,10 @@ async def test_concurrent_updates_of_different_users_all_land(
 async def test_two_processes_saving_one_new_key_at_once_both_succeed(
     sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two storages (two processes behind a webhook) save the first state of one key at
-    once: neither fails on the other's row, and one of the two values is kept whole."""
-    first, second = DatabaseStorage(sessions), DatabaseStorage(sessions)
+    """Two storages (two processes behind a webhook: nothing cached, nothing held back) save
+    the first state of one key at once: neither fails on the other's row, and one of the two
+    values is kept whole."""
+    first, second = DatabaseStorage(sessions, cached=False), DatabaseStorage(sessions, cached=False)
     get = AsyncSession.get
 
     async def slow_get(self: AsyncSession, *args: Any, **kwargs: Any) -> Any:
