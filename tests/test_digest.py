@@ -449,10 +449,20 @@ def test_group_names_with_dollar_signs_are_drawn_as_they_are():
 
 
 FIRST_CHART = """
-import gc, json
+import gc, json, threading
 from bot.services import digest_chart
 bars = [digest_chart.Bar("Группа", 80.0)]
-digest_chart.render_png(bars, digest_chart.ChartTexts("Итоги", "ниже всех", "остальные"))
+start = threading.Barrier(2)
+drawn = []
+def draw():
+    start.wait()
+    png = digest_chart.render_png(bars, digest_chart.ChartTexts("Итоги", "ниже", "остальные"))
+    drawn.append(png[:4])
+threads = [threading.Thread(target=draw) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
 from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
@@ -463,6 +473,7 @@ line.set(lw=3, linestyle="--")
 class Later(Artist):
     pass
 print(json.dumps({
+    "drawn": [png.decode("latin-1") for png in drawn],
     "text": [text.get_fontsize(), text.get_color(), text.get_horizontalalignment()],
     "line": [line.get_linewidth(), line.get_linestyle()],
     "own set": len({Artist.set, Text.set, Line2D.set, Later.set}),
@@ -476,12 +487,14 @@ print(json.dumps({
 def test_the_first_chart_leaves_matplotlib_working_as_before():
     """The first chart in a process imports matplotlib without writing each Artist class's
     `set()` docstring, and freezes the import's objects (charts._import_matplotlib): in a
-    fresh interpreter, `set()` still takes properties and aliases, each class has its own,
-    a class made afterwards is documented again, and the collector runs."""
+    fresh interpreter whose first two charts are drawn at once in two threads, `set()` still
+    takes properties and aliases, each class has its own, a class made afterwards is
+    documented again, and the collector runs."""
     done = subprocess.run(
         [sys.executable, "-c", FIRST_CHART], capture_output=True, text=True, check=True, timeout=60
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "drawn": ["\x89PNG", "\x89PNG"],
         "text": [9.0, "red", "right"],
         "line": [3.0, "--"],
         "own set": 4,

@@ -5,6 +5,8 @@ matplotlib (with numpy and PIL) is imported with the first chart, not with the b
 (tests/test_lazy_imports.py). Never pyplot: a `Figure` with its own Agg canvas has no global
 state, so a chart may be drawn in a worker thread (`asyncio.to_thread`) while the event loop
 goes on. The only global is matplotlib's configuration, set once, before the first figure.
+The first chart of a process pays for the import (`_import_matplotlib`: what it costs and
+what is done about it); bench.digest times it in fresh processes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import functools
 import gc
 import io
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -36,10 +39,18 @@ def decimal(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-@functools.cache
 def configure() -> None:
     """matplotlib imported and set up, once in a process: the first chart does it (and
-    bench.digest, to time it apart)."""
+    bench.digest, to time it apart). Two first charts in two threads: the second waits."""
+    with _configuring:
+        _configure_once()
+
+
+_configuring = threading.Lock()
+
+
+@functools.cache
+def _configure_once() -> None:
     _import_matplotlib()
     import matplotlib
 
@@ -58,9 +69,10 @@ _SET_DOCUMENTER = "_update_set_signature_and_docstring"  # see _import_matplotli
 
 
 def _import_matplotlib() -> None:
-    """What drawing needs (the Figure and the Agg canvas, with numpy and PIL) imported, at the
-    least cost of CPU, for the first chart of a process: 0.29 -> 0.20 s of it here, and the
-    first chart's full collection (0.15 s) gone.
+    """What drawing needs (the Figure and the Agg canvas, with numpy and PIL) imported at the
+    least cost of CPU, for the first chart of a process: the import 0.28-0.31 -> 0.20-0.23 s
+    here, and the full collection the first chart paid (0.15 s in bench.digest's process)
+    gone. Called once (under configure's lock: the method below is swapped meanwhile).
 
     - The objects the import makes (some 50,000: modules, classes, the colormaps, the rc
       tables) live as long as the process, and the first full collection after the import
@@ -73,10 +85,10 @@ def _import_matplotlib() -> None:
       `set()` from every setter's docstring (`Artist._update_set_signature_and_docstring`,
       called from `__init_subclass__`): a third of the import's CPU, for `help()`. While
       the modules are imported, only the mark matplotlib checks is written; `set()` itself
-      works as before. A private method (matplotlib 3.11 has it): if it is gone, nothing
-      is changed and the import pays the docstrings.
+      works as before, and a class defined later is documented as before. A private method
+      (matplotlib 3.11 has it): if it is gone, nothing is changed and the import pays.
     """
-    paused = gc.isenabled()
+    collecting = gc.isenabled()
     gc.disable()
     try:
         from matplotlib.artist import Artist
@@ -92,7 +104,7 @@ def _import_matplotlib() -> None:
                 setattr(Artist, _SET_DOCUMENTER, documented)
     finally:
         gc.freeze()
-        if paused:
+        if collecting:
             gc.enable()
 
 
