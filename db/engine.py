@@ -28,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from db import versions  # noqa: F401  (its session events mark every write of a cached table)
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _IMMEDIATE = "begin_immediate"
 

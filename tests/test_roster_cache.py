@@ -10,8 +10,9 @@ from sqlalchemy import event, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services import access
-from db.employees import RosterCache, bump_roster_version
+from db.employees import RosterCache
 from db.models import Employee, Role, WorkingGroup
+from db.versions import bump_version
 
 TELEGRAM_ID = 700_001
 
@@ -117,7 +118,7 @@ async def test_another_process_change_is_seen_through_the_version_file(
             {"id": TELEGRAM_ID},
         )
         await session.commit()
-    bump_roster_version(database_url)
+    bump_version(database_url)
     after, _, _ = await lookup(cache, sessions)
     assert after is not None
     assert after.full_name == "Другое Имя"

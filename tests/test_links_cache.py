@@ -1,0 +1,78 @@
+"""The quick links kept in memory on SQLite (db.links.all_links, issue 12 item 1): read once,
+then until a link changes, in this process or in another one on the same file; on
+PostgreSQL every call reads the database (replicas share it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.services import links
+from db.engine import write_transaction
+from db.models import Employee, Role
+from db.versions import bump_version
+
+
+def count_statements(engine: AsyncEngine) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    return seen
+
+
+async def titles(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    async with sessions() as session:
+        return [link.title for link in await links.all_links(session)]
+
+
+async def test_links_are_kept_until_one_changes(
+    database_url: str, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session, write_transaction(session):
+        actor = Employee(full_name="Ольга", role=Role.CS)
+        session.add(actor)
+    async with sessions() as session:
+        await links.add(session, actor, links.LinkDraft("Скрипты", "https://example.com/a"))
+    statements = count_statements(engine)
+    assert await titles(sessions) == ["Скрипты"]
+    queried = len(statements)
+    assert await titles(sessions) == ["Скрипты"]
+    if "postgresql" in database_url:
+        assert len(statements) > queried  # every call asks the database
+    else:
+        assert len(statements) == queried  # kept: no query at all
+
+    # An edit through the service is seen by the next call.
+    async with sessions() as session:
+        link = (await links.all_links(session))[0]
+        await links.change(session, actor, link.id, links.LinkField.TITLE, "Скрипты звонков")
+    assert await titles(sessions) == ["Скрипты звонков"]
+    async with sessions() as session:
+        await links.add(session, actor, links.LinkDraft("CRM", "https://example.com/b"))
+    assert await titles(sessions) == ["Скрипты звонков", "CRM"]
+    async with sessions() as session:
+        await links.remove(session, actor, link.id)
+    assert await titles(sessions) == ["CRM"]
+
+
+async def test_another_process_change_is_seen_through_the_version_file(
+    database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A write no session of this process saw (plain SQL here) counts once its process
+    bumps the version, as every process's sessions do after such a commit."""
+    async with sessions() as session, write_transaction(session):
+        actor = Employee(full_name="Ольга", role=Role.CS)
+        session.add(actor)
+    async with sessions() as session:
+        await links.add(session, actor, links.LinkDraft("Скрипты", "https://example.com/a"))
+    assert await titles(sessions) == ["Скрипты"]
+    async with sessions() as session:
+        await session.execute(text("UPDATE links SET title = 'Другое'"))
+        await session.commit()
+    bump_version(database_url)
+    assert await titles(sessions) == ["Другое"]
