@@ -10,13 +10,27 @@ from __future__ import annotations
 import html
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
+import babel
+from babel.plural import PluralRule
 from fluent.runtime import FluentBundle
-from fluent.runtime.types import fluent_number
+from fluent.runtime.resolver import CurrentEnvironment, Pattern, ResolverEnvironment
+from fluent.runtime.types import FluentInt, FluentNone
 from fluent.syntax import FluentParser
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LONG_VALUE = 1000  # longer arguments bypass Fluent's limit on a placeable (see Texts.__call__)
+# The plural rules of CLDR (as babel has them: tests/test_texts_locale.py compares) for the locales
+# with a catalogue, so that babel's locale data is not loaded for them (see _Locale).
+PLURAL_RULES: dict[str, dict[str, str]] = {
+    "ru": {
+        "one": "v in 0 and i mod 10 in 1 and i mod 100 not in 11",
+        "few": "v in 0 and i mod 10 in 2..4 and i mod 100 not in 12..14",
+        "many": "v in 0 and i mod 10 in 0 or v in 0 and i mod 10 in 5..9 "
+        "or v in 0 and i mod 100 in 11..14",
+    },
+}
 
 
 class Html(str):
@@ -29,10 +43,61 @@ def quote(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+class _Locale(babel.Locale):
+    """babel's locale with its plural rule given: Fluent needs only that rule to choose a
+    variant ([one], [few], …), and babel's whole CLDR data for the locale (5 MB in a
+    process, loaded by `Locale.plural_form`) then loads only if a message formats with it
+    (NUMBER(), DATETIME(): the catalogue uses neither)."""
+
+    def __init__(self, identifier: str, plural_rules: dict[str, str]) -> None:
+        super().__init__(identifier)
+        self._plural_rule = PluralRule(plural_rules)
+
+    @property
+    def plural_form(self) -> PluralRule:
+        return self._plural_rule
+
+
+class _Integer(FluentInt):
+    """An integer argument, shown without digit grouping: its digits and a leading «-», as
+    babel shows an ungrouped integer in the catalogue's locales (tests/test_texts_locale.py
+    compares), without babel's number patterns and symbols of the locale."""
+
+    def format(self, locale: babel.Locale) -> str:
+        return str(int(self))
+
+
+class _Bundle(FluentBundle):
+    # FluentBundle's own hook (fluent.runtime 0.4, pinned in pyproject.toml); a change there
+    # shows in tests/test_lazy_imports.py and tests/test_texts_locale.py.
+    def _get_babel_locale(self) -> babel.Locale:
+        locale = self.locales[0]
+        if locale in PLURAL_RULES:
+            return _Locale(locale, PLURAL_RULES[locale])
+        return super()._get_babel_locale()
+
+    def format_pattern(
+        self, pattern: Pattern, args: dict[str, Any] | None = None
+    ) -> tuple[str | FluentNone, list[Exception]]:
+        """FluentBundle's, with the arguments taken as they are (Texts._prepare made them
+        strings or Fluent values): FluentBundle would turn an `_Integer` back into a
+        FluentInt, whose formatting loads the locale's data."""
+        errors: list[Exception] = []
+        env = ResolverEnvironment(
+            context=self, current=CurrentEnvironment(args=args or {}), errors=errors
+        )
+        try:
+            result = pattern(env)
+        except ValueError as error:
+            errors.append(error)
+            result = "{???}"
+        return result, errors
+
+
 class Texts:
     def __init__(self, locale: str = "ru", tz: tzinfo = UTC) -> None:
         self.tz = tz
-        self._bundle = FluentBundle([locale], use_isolating=False)
+        self._bundle = _Bundle([locale], use_isolating=False)
         files = sorted((LOCALES_DIR / locale).glob("*.ftl"))
         if not files:
             raise FileNotFoundError(f"no .ftl files for locale {locale!r} in {LOCALES_DIR}")
@@ -88,7 +153,7 @@ class Texts:
             elif isinstance(value, bool):
                 prepared[name] = "да" if value else "нет"
             elif isinstance(value, int):
-                prepared[name] = fluent_number(value, useGrouping=False)
+                prepared[name] = _Integer(value)
             elif isinstance(value, datetime):
                 prepared[name] = value.astimezone(tz).strftime("%d.%m.%Y %H:%M")
             elif isinstance(value, date):

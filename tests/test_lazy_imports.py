@@ -2,7 +2,8 @@
 (workbooks) and numpy and PIL (which those two load) come in with the first chart or
 workbook; Alembic (with Mako and Pygments) only when the database is not at head; the
 production calendar's `holidays` with the first question about a day; aiosmtplib with the
-first mail; PostgreSQL's dialect only on PostgreSQL (idle memory: see bench/start.py)."""
+first mail; PostgreSQL's dialect only on PostgreSQL; babel's locale data (5 MB) not for the
+catalogue's texts (idle memory: see bench/start.py)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
 
 def test_the_app_imports_none_of_the_rare_libraries() -> None:
     assert loaded_after("import bot.app", HEAVY) == []
+
+
+def test_the_texts_load_no_locale_data_of_babel() -> None:
+    code = (
+        "import babel.localedata\n"
+        "from bot.texts import Texts\n"
+        "texts = Texts('ru')\n"
+        "for number in (1, 3, 7, -1, 1234567):\n"
+        "    texts('import-results-done', rows=number, months=number)\n"
+        "    texts('calendar-month', month=number)\n"
+        "print(json.dumps(sorted(babel.localedata._cache)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", f"import json\n{code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
 def test_the_heads_read_from_the_files_are_alembics() -> None:
