@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
@@ -23,6 +22,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from bot.api_session import ApiSession
 from bot.commands import commands_for, group_commands
 from bot.conversation import (
     AnsweredCallbacks,
@@ -242,9 +242,9 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
 
 def build_bot(settings: Settings) -> Bot:
     assert settings.bot_token is not None
-    session = AiohttpSession()
+    session = ApiSession()
     if settings.telegram_api_base.rstrip("/") != TELEGRAM_API_BASE:
-        session = AiohttpSession(
+        session = ApiSession(
             api=TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
         )
     return Bot(
