@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -33,7 +34,7 @@ from bot.callbacks import (
     TrendsPicker,
 )
 from bot.texts import Html, Texts
-from db.models import Employee, LinkItem
+from db.models import Employee
 
 PAGE_SIZE = 8
 
@@ -287,7 +288,14 @@ def _access_page(request_id: int, page: int, text: str) -> InlineKeyboardButton:
     )
 
 
-def link_buttons(links: Sequence[LinkItem]) -> InlineKeyboardMarkup | None:
+class _Titled(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+
+
+def link_buttons(links: Sequence[_Titled]) -> InlineKeyboardMarkup | None:
     rows = [
         [InlineKeyboardButton(text=link.title, url=link.url)]
         for link in links

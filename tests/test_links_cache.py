@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services import links
+from db import versions
 from db.engine import write_transaction
 from db.models import Employee, Role
 from db.versions import bump_version
@@ -71,6 +73,31 @@ async def test_another_process_change_is_seen_through_the_version_file(
     async with sessions() as session:
         await links.add(session, actor, links.LinkDraft("Скрипты", "https://example.com/a"))
     assert await titles(sessions) == ["Скрипты"]
+    async with sessions() as session:
+        await session.execute(text("UPDATE links SET title = 'Другое'"))
+        await session.commit()
+    bump_version(database_url)
+    assert await titles(sessions) == ["Другое"]
+
+
+async def test_a_version_file_removed_under_the_bot_is_noticed(
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bot maps the version file; someone removes it and another process writes a new
+    one: the bot maps the new file (it checks RECHECK_SECONDS apart) and drops what it kept."""
+    path = versions.version_file(database_url)
+    if path is None:
+        return  # PostgreSQL: nothing is kept, nothing to notice (the test above covers it)
+    monkeypatch.setattr(versions, "RECHECK_SECONDS", 0.0)
+    async with sessions() as session, write_transaction(session):
+        actor = Employee(full_name="Ольга", role=Role.CS)
+        session.add(actor)
+    async with sessions() as session:
+        await links.add(session, actor, links.LinkDraft("Скрипты", "https://example.com/a"))
+    assert await titles(sessions) == ["Скрипты"]
+    path.unlink()
     async with sessions() as session:
         await session.execute(text("UPDATE links SET title = 'Другое'"))
         await session.commit()
