@@ -129,6 +129,13 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
     await session.commit()
 
 
+async def begin_write(session: AsyncSession) -> None:
+    """Begin the write transaction of a fresh session (IMMEDIATE on SQLite), for a writer
+    with nothing loaded before to keep: `write_transaction` without its SAVEPOINT. The
+    caller commits; closing the session without a commit undoes it."""
+    await session.connection(execution_options={_IMMEDIATE: True})
+
+
 def is_postgres(session: AsyncSession) -> bool:
     bind = session.bind
     return bind is not None and bind.dialect.name == "postgresql"

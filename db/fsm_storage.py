@@ -30,7 +30,7 @@ from cachetools import LRUCache
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.engine import is_postgres, write_transaction
+from db.engine import begin_write, is_postgres, write_transaction
 from db.models import FsmRecord
 from db.types import utcnow
 
@@ -42,21 +42,31 @@ log = logging.getLogger(__name__)
 FLUSH_DELAY = 0.5  # seconds after a change that no update's end has flushed
 
 
+_upserts: dict[bool, Any] = {}
+
+
 def _upsert_statement(session: AsyncSession) -> Any:
     """INSERT … ON CONFLICT (key) DO UPDATE, in the session's dialect, for rows given as
     parameters (key, state, data, updated_at): two first writes of one key at once (two
-    processes, say) both succeed, the later one's values kept."""
-    # The dialect's module on first use: a bot on SQLite need not load PostgreSQL's (2 MB).
-    if is_postgres(session):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    statement = insert(FsmRecord)
-    excluded = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[FsmRecord.key],
-        set_={"state": excluded.state, "data": excluded.data, "updated_at": excluded.updated_at},
-    )
+    processes, say) both succeed, the later one's values kept. Built once per dialect."""
+    postgres = is_postgres(session)
+    if postgres not in _upserts:
+        # The dialect's module on first use: a bot on SQLite need not load PostgreSQL's (2 MB).
+        if postgres:
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        statement = insert(FsmRecord)
+        excluded = statement.excluded
+        _upserts[postgres] = statement.on_conflict_do_update(
+            index_elements=[FsmRecord.key],
+            set_={
+                "state": excluded.state,
+                "data": excluded.data,
+                "updated_at": excluded.updated_at,
+            },
+        )
+    return _upserts[postgres]
 
 
 async def _write(session: AsyncSession, records: Mapping[str, Record]) -> None:
@@ -89,6 +99,10 @@ class DatabaseStorage(BaseStorage):
         self._cached = cached
         # Changed and not yet written (cached mode only): never evicted, read before the cache.
         self._pending: dict[str, Record] = {}
+        # The keys the database holds (cached mode only; loaded on the first miss and kept
+        # by the flushes): a key it does not hold, such as a new dialog context's, is known
+        # empty without a query.
+        self._stored: set[str] | None = None
         self._flushing = asyncio.Lock()
         self._later: asyncio.TimerHandle | None = None
 
@@ -127,13 +141,21 @@ class DatabaseStorage(BaseStorage):
                 return
             records, self._pending = self._pending, {}
             try:
-                async with self._sessions() as session, write_transaction(session):
+                async with self._sessions() as session:
+                    await begin_write(session)
                     await _write(session, records)
+                    await session.commit()
             except BaseException:
                 for key, record in records.items():  # newer changes stay as they are
                     self._pending.setdefault(key, record)
                 self._flush_later()
                 raise
+            if self._stored is not None:
+                for key, (state, data) in records.items():
+                    if state is None and not data:
+                        self._stored.discard(key)
+                    else:
+                        self._stored.add(key)
 
     def _flush_later(self) -> None:
         """Make sure a change made outside an update is written soon."""
@@ -152,12 +174,23 @@ class DatabaseStorage(BaseStorage):
             self._pending.get(built) or self._cache.get(built) if self._cached else None
         )
         if cached is None:
-            async with self._sessions() as session:
-                record = await session.get(FsmRecord, built)
+            record = None
+            if not self._cached or built in await self._stored_keys():
+                async with self._sessions() as session:
+                    record = await session.get(FsmRecord, built)
             cached = (record.state, dict(record.data or {})) if record else (None, {})
             if self._cached:
                 self._cache[built] = cached
         return cached
+
+    async def _stored_keys(self) -> set[str]:
+        if self._stored is None:
+            async with self._flushing:  # no flush between the query and the set kept
+                if self._stored is None:  # another first miss may have loaded them meanwhile
+                    async with self._sessions() as session:
+                        result = await session.execute(select(FsmRecord.key))
+                        self._stored = set(result.scalars())
+        return self._stored
 
     _UNSET: Any = object()
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from aiogram.types import Update
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -126,7 +126,7 @@ async def test_a_failed_flush_keeps_the_changes_for_the_next(
     monkeypatch.setattr(fsm_storage, "_write", failing_write)
     await storage.set_data(_key(1), {"step": 1})
     await storage.set_data(_key(2), {"step": 1})
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         await storage.flush()
     assert await _stored(sessions) == {}
     await storage.set_data(_key(2), {"step": 2})  # changed again meanwhile: the newer one wins
@@ -197,3 +197,44 @@ async def test_an_update_s_state_is_stored_when_the_update_is_done(
         record = (await session.execute(select(FsmRecord))).scalar_one()
     assert count == 1
     assert (record.state, record.data) == ("Form:name", {"text": "Анна"})
+
+
+async def test_a_key_the_database_does_not_hold_costs_no_query(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """A new dialog context's key is read before its first save: the storage knows the keys
+    the database holds, so it needs no query for one it does not; a key it holds is read."""
+    old = _key(1000)
+    built = DefaultKeyBuilder(with_destiny=True, with_bot_id=True).build(old)
+    async with sessions() as session:  # a record from before a restart
+        session.add(FsmRecord(key=built, state="Old:step", data={"n": 1}))
+        await session.commit()
+    storage = DatabaseStorage(sessions, cache_size=2)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert await storage.get_data(_key(1)) == {}  # the first miss loads the keys
+        loaded = len(statements)
+        for user in range(2, 7):
+            assert await storage.get_state(_key(user)) is None
+        assert len(statements) == loaded  # no query for keys the database does not hold
+        assert await storage.get_state(old) == "Old:step"
+        assert len(statements) > loaded
+
+        await storage.set_data(_key(8), {"kept": True})
+        await storage.set_data(_key(9), {"kept": True})
+        await storage.flush()
+        await storage.set_data(_key(9), {})
+        await storage.flush()
+        for user in range(10, 13):  # the small cache lets keys 8 and 9 go
+            await storage.get_state(_key(user))
+        assert await storage.get_data(_key(8)) == {"kept": True}  # held: read back
+        before = len(statements)
+        assert await storage.get_data(_key(9)) == {}  # removed: known empty, no query
+        assert len(statements) == before
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
