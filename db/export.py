@@ -91,8 +91,8 @@ def _driver_statement(
 async def cases(
     session: AsyncSession, start: datetime, end: datetime
 ) -> AsyncIterator[Sequence[Record]]:
-    """Cases created in [start, end) (UTC), by number, with the names of the people and group."""
-    manager, author = aliased(Employee), aliased(Employee)
+    """Cases created in [start, end) (UTC), by number, with the ids of their manager, group
+    and author (`names` has their names: joined, the same names were made 100,000 times)."""
     query = (
         select(
             Case.id,
@@ -100,13 +100,13 @@ async def cases(
             Case.category,
             Case.source,
             Case.state,
-            manager.full_name.label("manager"),
-            WorkingGroup.name.label("group"),
+            Case.manager_id,
+            Case.group_id,
             _stored(Case.incident_date),
             Case.summary,
             Case.link,
             _stored(Case.repeated),
-            author.full_name.label("author"),
+            Case.author_id,
             _stored(Case.created_at),
             _stored(Case.accepted_at),
             _stored(Case.briefing_at),
@@ -117,9 +117,6 @@ async def cases(
             _stored(Case.measures_due),
             _stored(Case.closed_at),
         )
-        .join(manager, manager.id == Case.manager_id)
-        .join(WorkingGroup, WorkingGroup.id == Case.group_id)
-        .outerjoin(author, author.id == Case.author_id)
         .where(Case.created_at >= start, Case.created_at < end)
         .order_by(Case.id)
     )
@@ -130,20 +127,19 @@ async def cases(
 async def case_history(
     session: AsyncSession, start: datetime, end: datetime
 ) -> AsyncIterator[Sequence[Record]]:
-    """The audit entries of the cases created in [start, end), by case and time."""
-    actor = aliased(Employee)
+    """The audit entries of the cases created in [start, end), by case and time, with the id
+    of the actor (None: the bot)."""
     query = (
         select(
             AuditEntry.entity_id.label("case_id"),
             _stored(AuditEntry.at),
-            actor.full_name.label("actor"),
+            AuditEntry.actor_id,
             AuditEntry.action,
             AuditEntry.from_state,
             AuditEntry.to_state,
             AuditEntry.comment,
         )
         .join(Case, Case.id == AuditEntry.entity_id)
-        .outerjoin(actor, actor.id == AuditEntry.actor_id)
         .where(AuditEntry.entity == "case", Case.created_at >= start, Case.created_at < end)
         .order_by(AuditEntry.entity_id, AuditEntry.at, AuditEntry.id)
     )
@@ -229,6 +225,13 @@ async def results(
     )
     async for batch in _batches(session, query):
         yield batch
+
+
+async def names(session: AsyncSession) -> tuple[dict[int, str], dict[int, str]]:
+    """Every employee's and every working group's name by id."""
+    people = await session.execute(select(Employee.id, Employee.full_name))
+    groups = await session.execute(select(WorkingGroup.id, WorkingGroup.name))
+    return {id_: name for id_, name in people}, {id_: name for id_, name in groups}
 
 
 async def earliest(session: AsyncSession) -> tuple[datetime | None, date | None]:

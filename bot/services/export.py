@@ -102,13 +102,13 @@ SHEETS: dict[str, tuple[str, list[Column]]] = {
             Column("export-col-category", NAME, 24, names="categories"),
             Column("export-col-source", NAME, 18, names="sources"),
             Column("export-col-state", NAME, 20, names="case_states"),
-            Column("export-col-manager", NAME, 26),
-            Column("export-col-group", NAME, 20),
+            Column("export-col-manager", NAME, 26, names="people"),
+            Column("export-col-group", NAME, 20, names="groups"),
             Column("export-col-incident-date", DAY, 14),
             Column("export-col-summary", TEXT, 60),
             Column("export-col-link", TEXT, 30),
             Column("export-col-repeated", FLAG, 11),
-            Column("export-col-author", NAME, 26),
+            Column("export-col-author", NAME, 26, names="people"),
             Column("export-col-created", MOMENT, 20),
             Column("export-col-accepted", MOMENT, 20),
             Column("export-col-briefing-date", MOMENT, 17),
@@ -273,7 +273,7 @@ async def build(
     check_can_export(actor)
     check_period(start, end)
     since, until = months.utc_bounds(start, end, settings.tz)
-    names = _Names(texts)
+    names = _Names(texts, *await export_db.names(session))
     sources: dict[str, tuple[AsyncIterator[Sequence[Any]], Callable[[Any], Any] | None]] = {
         "cases": (export_db.cases(session, since, until), None),
         "history": (export_db.case_history(session, since, until), None),
@@ -318,7 +318,7 @@ class _Names:
     in the worker thread that writes the rows (the catalogue only formats: it keeps no state
     between calls)."""
 
-    def __init__(self, texts: Texts) -> None:
+    def __init__(self, texts: Texts, people: dict[int, str], groups: dict[int, str]) -> None:
         self.texts = texts
         bot = texts("export-bot")
         self.tables: dict[str, tuple[dict[Any, str], str | None]] = {
@@ -331,7 +331,11 @@ class _Names:
             "kinds": (_names(texts, requests_service.KIND_KEYS), None),
             "request_states": (_names(texts, requests_service.STATE_KEYS), None),
             "actions": (_names(texts, ACTION_KEYS), texts("export-action-other")),
-            "actors": ({None: bot, "": bot}, None),  # no actor: the bot
+            # The cases' and history's people and groups come as ids (an id no longer
+            # known, shown as it is).
+            "people": (people, None),
+            "groups": (groups, None),
+            "actors": ({None: bot, **people}, None),  # no actor: the bot
             # A flag (0/1 on SQLite): anything true is «да».
             "flags": (
                 {True: texts("export-yes"), False: texts("export-no"), None: texts("export-no")},
