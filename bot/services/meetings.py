@@ -321,7 +321,9 @@ async def book(
         from_state = invite.state
         invite.meeting_at = moment
         invite.state = MeetingState.BOOKED
-        invite.booked_at = now
+        # Taken under the write lock, not at the call: a reminder written while this booking
+        # waited for the lock comes before it in booked_at's order too.
+        invite.booked_at = datetime.now(UTC)
         try:
             await session.flush()
         except IntegrityError:

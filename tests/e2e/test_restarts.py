@@ -130,7 +130,7 @@ async def test_sigkill_between_writing_and_sending_delivers_once_after_restart(
     calls = [
         call
         for call in emu.calls
-        if call.method == "sendMessage" and call.params.get("chat_id") == str(CS_CHAT_ID)
+        if call.method == "sendMessage" and str(call.params.get("chat_id")) == str(CS_CHAT_ID)
     ]
     assert len(calls) == 2
     assert calls[1].at >= claimed_until.timestamp()

@@ -51,7 +51,7 @@ async def test_a_lead_who_never_started_the_bot_is_reported_once_and_gets_his_ca
     refused = [
         call
         for call in emu.calls
-        if call.method == "sendMessage" and call.params.get("chat_id") == str(LEAD_ID)
+        if call.method == "sendMessage" and str(call.params.get("chat_id")) == str(LEAD_ID)
     ]
     assert len(refused) == 1
     assert emu.bot_messages(LEAD_ID) == []
