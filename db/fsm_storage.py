@@ -27,7 +27,7 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
 from cachetools import LRUCache
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import begin_write, is_postgres, write_transaction
@@ -43,6 +43,7 @@ FLUSH_DELAY = 0.5  # seconds after a change that no update's end has flushed
 
 
 _upserts: dict[bool, Any] = {}
+_DELETE = delete(FsmRecord).where(FsmRecord.key.in_(bindparam("keys", expanding=True)))
 
 
 def _upsert_statement(session: AsyncSession) -> Any:
@@ -80,7 +81,7 @@ async def _write(session: AsyncSession, records: Mapping[str, Record]) -> None:
         if state is not None or data
     ]
     if gone:
-        await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(gone)))
+        await session.execute(_DELETE, {"keys": gone})
     if rows:
         await session.execute(_upsert_statement(session), rows)
 
