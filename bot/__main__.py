@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print(MISSING_SETTINGS.format(names=", ".join(missing)), file=sys.stderr)
             return 2
+        from bot import jinja_later
+
+        jinja_later.defer()  # before aiogram_dialog is imported
         import bot.app  # noqa: F401 - before the freeze below
         from bot.runner import run
 
