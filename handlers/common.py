@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram_dialog import DialogManager
 
+from bot.filters import PrivateChat
 from bot.texts import Texts
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(PrivateChat())
 
 
 @router.message(Command("cancel"))

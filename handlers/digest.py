@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import DigestAct, DigestButton
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services import digest, months
 from bot.services.errors import Forbidden, ServiceError
 from bot.settings import Settings
@@ -27,7 +27,7 @@ from db.models import Employee, Role
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
-router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
+router.message.filter(RoleFilter(Role.CS), PrivateChat())
 # Buttons are not filtered by role here: a press by anyone else gets the service's refusal
 # («only CS publishes»), which says more than the generic «stale button».
 

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.commands import ROLE_COMMANDS
+from bot.filters import PrivateChat
 from bot.texts import Texts
 from db.models import Employee
 
@@ -22,7 +23,7 @@ async def stale_button(query: CallbackQuery, texts: Texts) -> None:
     await query.answer(texts("error-stale-button"), show_alert=True)
 
 
-@router.message(F.chat.type != "private", F.text.startswith("/"))
+@router.message(~PrivateChat(), F.text.startswith("/"))
 async def command_in_group(
     message: Message, bot: Bot, employee: Employee | None, texts: Texts
 ) -> None:
@@ -41,7 +42,7 @@ async def command_in_group(
     )
 
 
-@router.message(F.chat.type == "private", F.text.startswith("/"))
+@router.message(PrivateChat(), F.text.startswith("/"))
 async def unknown_command(message: Message, employee: Employee | None, texts: Texts) -> None:
     assert message.text is not None
     if employee is None:
@@ -54,6 +55,6 @@ async def unknown_command(message: Message, employee: Employee | None, texts: Te
         await message.answer(texts("error-unknown-command"))
 
 
-@router.message(F.chat.type == "private")
+@router.message(PrivateChat())
 async def stray_message(message: Message, employee: Employee | None, texts: Texts) -> None:
     await message.answer(texts("not-understood" if employee else "help-unknown"))

@@ -37,7 +37,7 @@ from bot.dialog_widgets import (
     settings_of,
     texts_of,
 )
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services import results_import, tables, workbook_import
 from bot.services.errors import Forbidden, ServiceError
 from bot.settings import Settings
@@ -46,7 +46,7 @@ from db.models import Employee, Role
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(PrivateChat())
 
 importers = Router(name=f"{__name__}.cs")
 importers.message.filter(RoleFilter(Role.CS))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation import Dialog
 from bot.dialog_widgets import T, db_pager, scroll_of
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services import requests
 from bot.services.errors import ServiceError
 from bot.settings import Settings
@@ -26,7 +26,7 @@ from db.models import Employee, Role
 from handlers import queue
 
 router = Router(name=__name__)
-router.message.filter(RoleFilter(Role.MANAGER, Role.LEAD, Role.CS), F.chat.type == "private")
+router.message.filter(RoleFilter(Role.MANAGER, Role.LEAD, Role.CS), PrivateChat())
 router.callback_query.filter(RoleFilter(Role.MANAGER, Role.LEAD))
 
 PAGES = "my_page"

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ResultsPage, TrendsChart, TrendsPicker
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services import months, results, trends
 from bot.services.errors import ServiceError
 from bot.texts import Texts
@@ -25,7 +25,7 @@ from db.models import Employee
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
-router.message.filter(RoleFilter(), F.chat.type == "private")
+router.message.filter(RoleFilter(), PrivateChat())
 router.callback_query.filter(RoleFilter())
 
 

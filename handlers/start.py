@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, views
 from bot.commands import commands_for
+from bot.filters import PrivateChat
 from bot.services import access
 from bot.settings import Settings
 from bot.texts import Html, Texts
@@ -19,7 +20,7 @@ from handlers import appeals
 router = Router(name=__name__)
 
 
-@router.message(CommandStart(), F.chat.type != "private")
+@router.message(CommandStart(), ~PrivateChat())
 async def start_in_group(message: Message, bot: Bot, texts: Texts) -> None:
     me = await bot.me()
     await message.reply(
@@ -106,7 +107,7 @@ async def greet(
     )
 
 
-@router.message(Command("help"), F.chat.type == "private")
+@router.message(Command("help"), PrivateChat())
 async def help_command(message: Message, employee: Employee | None, texts: Texts) -> None:
     await message.answer(texts(f"help-{employee.role}" if employee else "help-unknown"))
 

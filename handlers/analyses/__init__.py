@@ -18,7 +18,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram_dialog import DialogManager, StartMode
 
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services import analyses
 from bot.services.errors import Forbidden
 from bot.texts import Texts
@@ -29,7 +29,7 @@ from handlers.analyses.windows import analysis_dialog
 __all__ = ["CallAnalysisSG", "router"]  # handlers/shortcuts.py opens the dialog too
 
 router = Router(name=__name__)
-router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
+router.message.filter(RoleFilter(Role.CS), PrivateChat())
 router.callback_query.filter(RoleFilter(Role.CS))
 
 

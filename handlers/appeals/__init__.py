@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AppealButton
 from bot.conversation import open_in_private
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services import appeals
 from bot.services.errors import ServiceError
 from bot.settings import Settings
@@ -37,7 +37,7 @@ router = Router(name=__name__)
 
 # Filing: managers and leads, in the private chat.
 filing = Router(name=f"{__name__}.filing")
-filing.message.filter(RoleFilter(Role.MANAGER, Role.LEAD), F.chat.type == "private")
+filing.message.filter(RoleFilter(Role.MANAGER, Role.LEAD), PrivateChat())
 filing.callback_query.filter(RoleFilter(Role.MANAGER, Role.LEAD))
 # Deciding: the buttons reach every known user, so a lead's or a manager's press gets the
 # service's clear refusal, not a generic one; the comment dialog is CS's.

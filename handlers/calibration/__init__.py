@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CalibrationButton
 from bot.conversation import open_in_private
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services import calibration
 from bot.services.errors import ServiceError
 from bot.texts import Texts
@@ -36,7 +36,7 @@ __all__ = ["CalibrateSG", "CalibrationVoteSG", "router"]
 router = Router(name=__name__)
 # Every known user reaches these handlers, so a lead's or a manager's /calibrate and a
 # non-participant's «Оценить» get the service's clear refusal.
-router.message.filter(RoleFilter(), F.chat.type == "private")
+router.message.filter(RoleFilter(), PrivateChat())
 router.callback_query.filter(RoleFilter())
 
 

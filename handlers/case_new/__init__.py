@@ -19,7 +19,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram_dialog import DialogManager, StartMode
 
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from db.models import Role
 from handlers.case_new.getters import describe_attachments
 from handlers.case_new.handlers import MAX_ATTACHMENTS, case_draft
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 router = Router(name=__name__)
-router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
+router.message.filter(RoleFilter(Role.CS), PrivateChat())
 router.callback_query.filter(RoleFilter(Role.CS))
 
 

@@ -17,7 +17,7 @@ from aiogram.types import BufferedInputFile, Message
 from aiogram_dialog import DialogManager, StartMode
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services import case_lookup
 from bot.services.errors import ServiceError
 from bot.texts import Texts
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 router = Router(name=__name__)
-router.message.filter(RoleFilter(), F.chat.type == "private")
+router.message.filter(RoleFilter(), PrivateChat())
 router.callback_query.filter(RoleFilter())
 
 

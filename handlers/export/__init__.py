@@ -18,7 +18,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram_dialog import DialogManager, StartMode
 
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services import export
 from bot.services.errors import Forbidden
 from bot.texts import Texts
@@ -27,7 +27,7 @@ from handlers.export.states import ExportSG
 from handlers.export.windows import export_dialog
 
 router = Router(name=__name__)
-router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
+router.message.filter(RoleFilter(Role.CS), PrivateChat())
 router.callback_query.filter(RoleFilter(Role.CS))
 
 

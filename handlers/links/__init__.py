@@ -8,18 +8,18 @@ windows  the windows and the dialog
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram_dialog import DialogManager, StartMode
 
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from db.models import Role
 from handlers.links.states import LinksSG
 from handlers.links.windows import links_dialog
 
 router = Router(name=__name__)
-router.message.filter(RoleFilter(Role.CS), F.chat.type == "private")
+router.message.filter(RoleFilter(Role.CS), PrivateChat())
 router.callback_query.filter(RoleFilter(Role.CS))
 
 

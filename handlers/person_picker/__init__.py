@@ -18,9 +18,9 @@ picked is a scope of `bot.services.people`, checked again when a button comes ba
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from bot.services.people import Scope
 from handlers.person_picker.states import PersonPick, PersonPickSG, Picked
 from handlers.person_picker.windows import person_picker_dialog
@@ -29,6 +29,6 @@ __all__ = ["PersonPick", "PersonPickSG", "Picked", "Scope", "router"]
 
 router = Router(name=__name__)
 # Any employee: the scope says whom each may pick (a manager, nobody).
-router.message.filter(RoleFilter(), F.chat.type == "private")
+router.message.filter(RoleFilter(), PrivateChat())
 router.callback_query.filter(RoleFilter())
 router.include_router(person_picker_dialog)

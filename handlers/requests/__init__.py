@@ -15,18 +15,18 @@ dialog here too.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram_dialog import DialogManager, StartMode
 
-from bot.filters import RoleFilter
+from bot.filters import PrivateChat, RoleFilter
 from db.models import Role
 from handlers.requests import processing, windows
 from handlers.requests.states import KindSG
 
 router = Router(name=__name__)
-router.message.filter(RoleFilter(), F.chat.type == "private")
+router.message.filter(RoleFilter(), PrivateChat())
 router.callback_query.filter(RoleFilter())
 
 
