@@ -20,7 +20,12 @@ every row pays the same process and HTTP overheads:
   synchronous commits off, so a commit costs less than on a real server); the users are
   dealt round-robin between the processes, each with its own `CONCURRENCY` updates in flight;
 - bare aiogram: one process, a dispatcher with one handler that answers a fixed text (and,
-  for the dialog, one that answers `/request` with a button and one that handles its press).
+  for the dialog, one that answers `/request` with a button and one that handles its press):
+  the goal's reference;
+- bare, same answer: the same dispatcher answering with the app's own answer (the HTML text
+  and the keyboard the SQLite row's users got), so that the bytes on the wire and the
+  `Message` parsed back are the same as the app's and only the pipelines differ: the
+  `÷ same` column.
 
 The full pipeline is the app's: the DB session middleware, the employee lookup, the role
 filter, aiogram-dialog's middlewares and dialog state (the FSM storage in the database; on
@@ -136,12 +141,21 @@ async def feed(
     return started, time.monotonic(), time.process_time() - cpu
 
 
-def bare_dispatcher() -> Dispatcher:
+def bare_dispatcher(answer: dict[str, Any] | None = None) -> Dispatcher:
+    """A bare aiogram dispatcher; with `answer` (the HTML text and keyboard the app answered)
+    it answers `/standards`, and edits the pressed message, with that instead of a short
+    fixed text: the same bytes each way, so that only the pipelines differ."""
     router = Router()
+    markup = None
+    if answer is not None and answer.get("reply_markup"):
+        markup = InlineKeyboardMarkup.model_validate(answer["reply_markup"])
 
     @router.message(Command("standards"))
     async def standards(message: Message) -> None:
-        await message.answer("<b>Стандарты</b>")
+        if answer is None:
+            await message.answer("<b>Стандарты</b>")
+        else:
+            await message.answer(answer["text"], reply_markup=markup)
 
     @router.message(Command("request"))
     async def request(message: Message) -> None:
@@ -152,9 +166,12 @@ def bare_dispatcher() -> Dispatcher:
     @router.callback_query(F.data == "kind:badge")
     async def badge(query: CallbackQuery) -> None:
         assert isinstance(query.message, Message)
-        button = InlineKeyboardButton(text="Отмена", callback_data="cancel")
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[button]])
-        await query.message.edit_text("<b>Бейдж</b>", reply_markup=keyboard)
+        if answer is None:
+            button = InlineKeyboardButton(text="Отмена", callback_data="cancel")
+            keyboard = InlineKeyboardMarkup(inline_keyboard=[[button]])
+            await query.message.edit_text("<b>Бейдж</b>", reply_markup=keyboard)
+        else:
+            await query.message.edit_text(answer["text"], reply_markup=markup)
         await query.answer()
 
     dispatcher = Dispatcher()
@@ -209,6 +226,7 @@ class Row:
     name: str
     scenario: str
     replicas: list[Replica]
+    answer: dict[str, Any]  # what each user got: its HTML text and keyboard
 
     @property
     def seconds(self) -> float:
@@ -227,7 +245,12 @@ async def seed_in_child(database_url: str, api_base: str) -> None:
 
 
 async def run_row(
-    name: str, emu: BotAPIEmulator, database_url: str | None, replicas: int, scenario: str
+    name: str,
+    emu: BotAPIEmulator,
+    database_url: str | None,
+    replicas: int,
+    scenario: str,
+    answer: dict[str, Any] | None = None,
 ) -> Row:
     """Start `replicas` worker processes (bare aiogram if no `database_url`), run a warm-up
     round and a measured one, starting the workers of a round together, and check the
@@ -235,6 +258,8 @@ async def run_row(
     sent_before, errors_before = emu.stats.sent, emu.stats.errors
     command = [sys.executable, "-m", "bench.replicas", "--api-base", emu.base_url]
     command += ["--database-url", database_url] if database_url else ["--bare"]
+    if answer is not None:
+        command += ["--answer", json.dumps(answer, ensure_ascii=False)]
     command += ["--scenario", scenario, "--replicas", str(replicas)]
     workers = [
         await asyncio.create_subprocess_exec(
@@ -289,7 +314,9 @@ async def run_row(
             f"{name}: {sent} answers for {expected} updates, {errors} errors,"
             f" {len(answers)} different answers, {unanswered} presses unanswered"
         )
-    return Row(name, scenario, results)
+    assert last[0] is not None
+    answer = {"text": last[0].html or last[0].text, "reply_markup": last[0].reply_markup}
+    return Row(name, scenario, results, answer)
 
 
 async def press_everywhere(emu: BotAPIEmulator) -> tuple[dict[int, dict[str, Any]], list[str]]:
@@ -316,28 +343,36 @@ GOAL_RATIO = 0.5  # of bare aiogram's rate, for every row (issue 12, item 1)
 GOAL_STANDARDS_SQLITE = 1000.0  # updates/s of /standards on SQLite ×1
 
 
-def print_table(rows: list[Row], bares: dict[str, Row], skipped: str | None) -> None:
+def print_table(
+    rows: list[Row], bares: dict[str, Row], same: dict[str, Row], skipped: str | None
+) -> None:
+    """Each row against bare aiogram answering a short fixed text (the goal's reference) and
+    against bare aiogram sending the app's own answer (`same`: only the pipelines differ)."""
     print(f"pipeline: {USERS} users, {CONCURRENCY} updates in flight in each process")
     for scenario, title in SCENARIOS.items():
-        bare = bares[scenario]
+        bare, like = bares[scenario], same.get(scenario)
         print(f"  {title}: bare aiogram {bare.rate:.1f} updates/s is the reference")
+        if like is not None:
+            print(f"    (bare aiogram sending the app's answer: {like.rate:.1f} updates/s)")
         print(
             f"    {'':<16} {'updates/s':>10} {'seconds':>8} {'÷ bare':>7} {'goal':>14}"
-            "   per process: updates/s (CPU of one core)"
+            f" {'÷ same':>7}   per process: updates/s (CPU of one core)"
         )
-        for row in [*(row for row in rows if row.scenario == scenario), bare]:
+        references = [bare] + ([like] if like is not None else [])
+        for row in [*(row for row in rows if row.scenario == scenario), *references]:
             each = ", ".join(f"{r.rate:.0f} ({r.load:.0%})" for r in row.replicas)
             spread = max(r.started for r in row.replicas) - min(r.started for r in row.replicas)
             if len(row.replicas) > 1:
                 each += f"; started within {spread * 1000:.0f} ms"
             goal = ""
-            if row is not bare:
+            if row not in references:
                 goal = (
                     f"≥ {GOAL_RATIO}× {'met' if row.rate / bare.rate >= GOAL_RATIO else 'NOT met'}"
                 )
+            to_same = f"{row.rate / like.rate:7.2f}" if like is not None else f"{'':>7}"
             print(
                 f"    {row.name:<16} {row.rate:10.1f} {row.seconds:8.2f}"
-                f" {row.rate / bare.rate:7.2f} {goal:>14}   {each}"
+                f" {row.rate / bare.rate:7.2f} {goal:>14} {to_same}   {each}"
             )
         if scenario == STANDARDS:
             sqlite = next((row for row in rows if row.scenario == scenario), None)
@@ -361,6 +396,7 @@ async def main(sqlite_only: bool) -> None:
         emu.add_user(FIRST_USER + n, f"U{n}")
     rows: list[Row] = []
     bares: dict[str, Row] = {}
+    same: dict[str, Row] = {}
     try:
         with tempfile.TemporaryDirectory() as folder:
             sqlite_url = f"sqlite+aiosqlite:///{folder}/bench.db"
@@ -389,9 +425,14 @@ async def main(sqlite_only: bool) -> None:
                 await asyncio.to_thread(server.stop)
         for scenario in SCENARIOS:
             bares[scenario] = await run_row("bare aiogram", emu, None, 1, scenario)
+            app_row = next((row for row in rows if row.scenario == scenario), None)
+            if app_row is not None:  # the first row's answer: SQLite's
+                same[scenario] = await run_row(
+                    "bare, same answer", emu, None, 1, scenario, app_row.answer
+                )
     finally:
         await emu.stop()
-    print_table(rows, bares, skipped)
+    print_table(rows, bares, same, skipped)
 
 
 if __name__ == "__main__":

@@ -57,12 +57,17 @@ ROUND_IDS = 100_000
 
 
 async def worker(
-    api_base: str, database_url: str | None, index: int, replicas: int, scenario: str
+    api_base: str,
+    database_url: str | None,
+    index: int,
+    replicas: int,
+    scenario: str,
+    answer: str | None = None,
 ) -> None:
     users = share(index, replicas)
     if database_url is None:
         bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base)))
-        dispatcher = bare_dispatcher()
+        dispatcher = bare_dispatcher(json.loads(answer) if answer else None)
         close = bot.session.close
     else:
         app = build_app(bench_settings(database_url, api_base))
@@ -106,13 +111,25 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--scenario", choices=list(SCENARIOS), default=STANDARDS)
     parser.add_argument("--seed", action="store_true", help="only seed the database")
+    parser.add_argument(
+        "--answer", help="bare: the app's answer to send (JSON: text, reply_markup)"
+    )
     args = parser.parse_args()
     if args.seed:
         assert args.database_url, "--seed needs --database-url"
         asyncio.run(seed(args.database_url, args.api_base))
         return
     assert 0 <= args.index < args.replicas <= USERS
-    asyncio.run(worker(args.api_base, args.database_url, args.index, args.replicas, args.scenario))
+    asyncio.run(
+        worker(
+            args.api_base,
+            args.database_url,
+            args.index,
+            args.replicas,
+            args.scenario,
+            args.answer,
+        )
+    )
 
 
 if __name__ == "__main__":
