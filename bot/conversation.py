@@ -153,8 +153,9 @@ class Dialog(BaseDialog):
             await dialog_manager.show()
 
 
-def _own_button(query: CallbackQuery) -> bool:
-    """A button of a dialog's message: its data carries the dialog's intent id."""
+async def _own_button(query: CallbackQuery) -> bool:
+    """A button of a dialog's message: its data carries the dialog's intent id. (A coroutine:
+    aiogram calls a plain function filter in a worker thread, a thread hop for every press.)"""
     return query.data is not None and CB_SEP in query.data
 
 
