@@ -138,6 +138,9 @@ async def feed(
 
     cpu, started = time.process_time(), time.monotonic()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    flush = getattr(dispatcher.storage, "flush", None)
+    if flush is not None:  # the app's dialog state written behind: its last flush counts too
+        await flush()
     return started, time.monotonic(), time.process_time() - cpu
 
 

@@ -34,9 +34,9 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class FlushStorage(BaseMiddleware):
-    """Writes the dialog state an update changed before the update is done (see
-    db.fsm_storage: the storage holds its changes back, so that updates ending together
-    share one commit). An error of the write is the update's error."""
+    """Starts writing the dialog state an update changed when the update is done, without
+    waiting for it (see db.fsm_storage: the storage holds its changes back, so that the
+    updates ending while one flush writes share the next commit)."""
 
     def __init__(self, storage: DatabaseStorage) -> None:
         self._storage = storage
@@ -45,7 +45,7 @@ class FlushStorage(BaseMiddleware):
         try:
             return await handler(event, data)
         finally:
-            await self._storage.flush()
+            self._storage.flush_soon()
 
 
 class EmployeeMiddleware(BaseMiddleware):

@@ -6,14 +6,17 @@ aiogram-dialog keeps its stacks and contexts in the same storage (under their ow
 Every update reads the storage three times (aiogram's state, aiogram-dialog's stack load
 and save) and a dialog step writes it two to four times (its context, its stack, the
 context it closes). With SQLite one process owns the database, so records are cached in
-memory and their changes written behind: kept as pending until `flush()`, which writes
-every pending record in one transaction. The bot flushes at the end of each update
-(`bot.middlewares.FlushStorage`), so a step is in the database when its update is done, as
-before; updates that end together share one commit (a group commit: a dialog step paid up
-to four write transactions, each with its own commit, and most of its time). A change made
-outside an update (a dialog started in the background) is flushed `FLUSH_DELAY` later.
-On PostgreSQL other replicas change the same records, so nothing is cached or held back:
-every read is the database's and every write is written at once (`cached=False`).
+memory and their changes written behind: kept as pending (and read from there) until a
+flush writes every pending record in one transaction. When an update is done the bot
+starts a flush without waiting for it (`flush_soon`, from `bot.middlewares.FlushStorage`):
+one flush runs at a time and takes all that is pending when it begins, so the updates that
+end while one is writing share the next commit (a dialog step used to pay up to four write
+transactions of its own, and most of its time). The reply is sent before the flush either
+way; what a crash can lose is the last few milliseconds' steps, as before. A change made
+outside an update (a dialog started in the background) is flushed `FLUSH_DELAY` later;
+closing the storage flushes what is left. On PostgreSQL other replicas change the same
+records, so nothing is cached or held back: every read is the database's and every write is
+written at once (`cached=False`).
 """
 
 from __future__ import annotations
@@ -106,6 +109,7 @@ class DatabaseStorage(BaseStorage):
         self._stored: set[str] | None = None
         self._flushing = asyncio.Lock()
         self._later: asyncio.TimerHandle | None = None
+        self._flusher: asyncio.Task[None] | None = None
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -129,6 +133,8 @@ class DatabaseStorage(BaseStorage):
         if self._later is not None:
             self._later.cancel()
             self._later = None
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
         await self.flush()
 
     async def flush(self) -> None:
@@ -157,6 +163,21 @@ class DatabaseStorage(BaseStorage):
                         self._stored.discard(key)
                     else:
                         self._stored.add(key)
+
+    def flush_soon(self) -> None:
+        """Start writing what is pending, without waiting: one background flush at a time,
+        which writes again while changes came meanwhile (an error is logged, and the
+        changes are written by a later flush)."""
+        if self._pending and (self._flusher is None or self._flusher.done()):
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_while_pending())
+
+    async def _flush_while_pending(self) -> None:
+        while self._pending:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("dialog state not written yet: tried again in %s s", FLUSH_DELAY)
+                return
 
     def _flush_later(self) -> None:
         """Make sure a change made outside an update is written soon."""

@@ -161,10 +161,11 @@ async def test_close_writes_what_is_held(sessions: async_sessionmaker[AsyncSessi
 
 
 async def test_an_update_s_state_is_stored_when_the_update_is_done(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Through a dispatcher as the bot's: FlushStorage writes what the handler changed
-    before feed_update returns."""
+    """Through a dispatcher as the bot's: FlushStorage starts writing what the handler
+    changed when the update is done (nobody calls flush here)."""
+    monkeypatch.setattr(fsm_storage, "FLUSH_DELAY", 600.0)  # only the update's flush can do it
     storage = DatabaseStorage(sessions)
     dispatcher = Dispatcher(storage=storage)
     dispatcher.update.outer_middleware(FlushStorage(storage))
@@ -192,11 +193,45 @@ async def test_an_update_s_state_is_stored_when_the_update_is_done(
     await dispatcher.feed_update(bot, update)
     await bot.session.close()
     assert seen == ["Анна"]
+    for _ in range(200):
+        if await _stored(sessions):
+            break
+        await asyncio.sleep(0.05)
     async with sessions() as session:
         count = await session.scalar(select(func.count()).select_from(FsmRecord))
         record = (await session.execute(select(FsmRecord))).scalar_one()
     assert count == 1
     assert (record.state, record.data) == ("Form:name", {"text": "Анна"})
+    await storage.close()
+
+
+async def test_a_background_flush_that_fails_is_logged_and_tried_again(
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(fsm_storage, "FLUSH_DELAY", 0.05)
+    storage = DatabaseStorage(sessions)
+    write = fsm_storage._write
+    failures: list[None] = []
+
+    async def failing_once(session: AsyncSession, records: Any) -> None:
+        if not failures:
+            failures.append(None)
+            raise OSError("disk full")
+        await write(session, records)
+
+    monkeypatch.setattr(fsm_storage, "_write", failing_once)
+    await storage.set_data(_key(1), {"step": 1})
+    storage.flush_soon()
+    for _ in range(200):
+        if await _stored(sessions):
+            break
+        await asyncio.sleep(0.05)
+    assert list((await _stored(sessions)).values()) == [{"step": 1}]
+    assert failures == [None]
+    assert "dialog state not written yet" in caplog.text
+    await storage.close()
 
 
 async def test_a_key_the_database_does_not_hold_costs_no_query(

@@ -36,6 +36,7 @@ from tests.e2e.steps import (
     png,
     say,
     step,
+    wait_until,
     wrong,
 )
 from tests.e2e.world import register_case
@@ -261,9 +262,13 @@ async def test_appeal_command_partial_reject_refusals_and_the_appeal_clock(
     # Мария appeals the first case herself, with /cancel mid-dialog first.
     await say(emu, OTHER_MANAGER_ID, f"/start appeal_{first.id}", "Напишите, почему")
     await say(emu, OTHER_MANAGER_ID, "/cancel", "Диалог закрыт, ничего не сохранено")
-    async with sessions() as session:
-        records = (await session.execute(select(FsmRecord))).scalars().all()
-    assert all(not (r.state or "").startswith("AppealSG") for r in records)
+
+    async def no_appeal_step() -> bool:  # the dialog state is written just after the reply
+        async with sessions() as session:
+            records = (await session.execute(select(FsmRecord))).scalars().all()
+        return all(not (r.state or "").startswith("AppealSG") for r in records)
+
+    await wait_until(no_appeal_step)
     assert len(await appeals_in_db(sessions)) == 1
     await say(emu, OTHER_MANAGER_ID, "/appeal", "Выберите кейс")
     last = emu.last_bot_message(OTHER_MANAGER_ID)
