@@ -101,8 +101,10 @@ class DatabaseStorage(BaseStorage):
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
         self._cache: LRUCache[str, Record] = LRUCache(cache_size)
         self._cached = cached
-        # Changed and not yet written (cached mode only): never evicted, read before the cache.
+        # Changed and not yet written (cached mode only): never evicted, read before the cache;
+        # then, while a flush writes them, `_writing`.
         self._pending: dict[str, Record] = {}
+        self._writing: dict[str, Record] = {}
         # The keys the database holds (cached mode only; loaded on the first miss and kept
         # by the flushes): a key it does not hold, such as a new dialog context's, is known
         # empty without a query.
@@ -147,6 +149,7 @@ class DatabaseStorage(BaseStorage):
             if not self._pending:  # the flush we waited for took ours
                 return
             records, self._pending = self._pending, {}
+            self._writing = records
             try:
                 async with self._sessions() as session:
                     await begin_write(session)
@@ -157,6 +160,8 @@ class DatabaseStorage(BaseStorage):
                     self._pending.setdefault(key, record)
                 self._flush_later()
                 raise
+            finally:
+                self._writing = {}
             if self._stored is not None:
                 for key, (state, data) in records.items():
                     if state is None and not data:
@@ -193,7 +198,9 @@ class DatabaseStorage(BaseStorage):
     async def _get(self, key: StorageKey) -> Record:
         built = self._keys.build(key)
         cached: Record | None = (
-            self._pending.get(built) or self._cache.get(built) if self._cached else None
+            self._pending.get(built) or self._writing.get(built) or self._cache.get(built)
+            if self._cached
+            else None
         )
         if cached is None:
             record = None

@@ -273,3 +273,28 @@ async def test_a_key_the_database_does_not_hold_costs_no_query(
         assert len(statements) == before
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
+
+
+async def test_a_change_being_written_is_read_back_though_the_cache_let_it_go(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = DatabaseStorage(sessions, cache_size=1)
+    await storage.set_data(_key(1), {"step": "old"})
+    await storage.flush()
+    writing, release = asyncio.Event(), asyncio.Event()
+    write = fsm_storage._write
+
+    async def slow_write(session: AsyncSession, records: Any) -> None:
+        writing.set()
+        await release.wait()
+        await write(session, records)
+
+    monkeypatch.setattr(fsm_storage, "_write", slow_write)
+    await storage.set_data(_key(1), {"step": "new"})
+    flushing = asyncio.create_task(storage.flush())
+    await writing.wait()
+    await storage.get_data(_key(2))  # the small cache lets key 1 go while it is written
+    assert await storage.get_data(_key(1)) == {"step": "new"}  # not the database's "old"
+    release.set()
+    await flushing
+    assert await storage.get_data(_key(1)) == {"step": "new"}
