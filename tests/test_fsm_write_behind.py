@@ -33,6 +33,20 @@ async def _stored(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
     return {record.key: record.data for record in records}
 
 
+def held_writes(monkeypatch: pytest.MonkeyPatch) -> tuple[asyncio.Event, asyncio.Event]:
+    """Flushes wait before they write: (set once one waits, set to let them write)."""
+    writing, release = asyncio.Event(), asyncio.Event()
+    write = fsm_storage._write
+
+    async def held_write(session: AsyncSession, records: Any) -> None:
+        writing.set()
+        await release.wait()
+        await write(session, records)
+
+    monkeypatch.setattr(fsm_storage, "_write", held_write)
+    return writing, release
+
+
 @pytest.fixture
 def commits(engine: AsyncEngine) -> Iterator[list[None]]:
     """One entry per transaction committed on the engine."""
@@ -93,15 +107,7 @@ async def test_a_flush_waits_for_the_running_one_that_took_its_change(
     """Update A's flush is writing B's change too when B ends: B's flush returns only once
     that write is committed."""
     storage = DatabaseStorage(sessions)
-    writing, release = asyncio.Event(), asyncio.Event()
-    write = fsm_storage._write
-
-    async def slow_write(session: AsyncSession, records: Any) -> None:
-        writing.set()
-        await release.wait()
-        await write(session, records)
-
-    monkeypatch.setattr(fsm_storage, "_write", slow_write)
+    writing, release = held_writes(monkeypatch)
     await storage.set_data(_key(1), {"by": "A"})
     await storage.set_data(_key(2), {"by": "B"})
     first = asyncio.create_task(storage.flush())
@@ -281,15 +287,7 @@ async def test_a_change_being_written_is_read_back_though_the_cache_let_it_go(
     storage = DatabaseStorage(sessions, cache_size=1)
     await storage.set_data(_key(1), {"step": "old"})
     await storage.flush()
-    writing, release = asyncio.Event(), asyncio.Event()
-    write = fsm_storage._write
-
-    async def slow_write(session: AsyncSession, records: Any) -> None:
-        writing.set()
-        await release.wait()
-        await write(session, records)
-
-    monkeypatch.setattr(fsm_storage, "_write", slow_write)
+    writing, release = held_writes(monkeypatch)
     await storage.set_data(_key(1), {"step": "new"})
     flushing = asyncio.create_task(storage.flush())
     await writing.wait()

@@ -4,10 +4,8 @@ PostgreSQL every call reads the database (replicas share it)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services import links
@@ -15,16 +13,17 @@ from db import versions
 from db.engine import write_transaction
 from db.models import Employee, Role
 from db.versions import bump_version
+from tests.test_roster_cache import count_statements
 
 
-def count_statements(engine: AsyncEngine) -> list[str]:
-    seen: list[str] = []
-
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    return seen
+async def one_link(sessions: async_sessionmaker[AsyncSession]) -> Employee:
+    """A CS member and the link «Скрипты» he added; the member."""
+    async with sessions() as session, write_transaction(session):
+        actor = Employee(full_name="Ольга", role=Role.CS)
+        session.add(actor)
+    async with sessions() as session:
+        await links.add(session, actor, links.LinkDraft("Скрипты", "https://example.com/a"))
+    return actor
 
 
 async def titles(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
@@ -35,11 +34,7 @@ async def titles(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
 async def test_links_are_kept_until_one_changes(
     database_url: str, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    async with sessions() as session, write_transaction(session):
-        actor = Employee(full_name="Ольга", role=Role.CS)
-        session.add(actor)
-    async with sessions() as session:
-        await links.add(session, actor, links.LinkDraft("Скрипты", "https://example.com/a"))
+    actor = await one_link(sessions)
     statements = count_statements(engine)
     assert await titles(sessions) == ["Скрипты"]
     queried = len(statements)
@@ -67,11 +62,7 @@ async def test_another_process_change_is_seen_through_the_version_file(
 ) -> None:
     """A write no session of this process saw (plain SQL here) counts once its process
     bumps the version, as every process's sessions do after such a commit."""
-    async with sessions() as session, write_transaction(session):
-        actor = Employee(full_name="Ольга", role=Role.CS)
-        session.add(actor)
-    async with sessions() as session:
-        await links.add(session, actor, links.LinkDraft("Скрипты", "https://example.com/a"))
+    await one_link(sessions)
     assert await titles(sessions) == ["Скрипты"]
     async with sessions() as session:
         await session.execute(text("UPDATE links SET title = 'Другое'"))
@@ -91,11 +82,7 @@ async def test_a_version_file_removed_under_the_bot_is_noticed(
     if path is None:
         return  # PostgreSQL: nothing is kept, nothing to notice (the test above covers it)
     monkeypatch.setattr(versions, "RECHECK_SECONDS", 0.0)
-    async with sessions() as session, write_transaction(session):
-        actor = Employee(full_name="Ольга", role=Role.CS)
-        session.add(actor)
-    async with sessions() as session:
-        await links.add(session, actor, links.LinkDraft("Скрипты", "https://example.com/a"))
+    await one_link(sessions)
     assert await titles(sessions) == ["Скрипты"]
     path.unlink()
     async with sessions() as session:
