@@ -5,6 +5,7 @@ the database row by row, and nothing outside the period is in it."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -884,3 +885,16 @@ def test_each_kind_of_cell_as_the_reference_writes_it() -> None:
     assert moscow("2026-03-29 00:30:00.000001") == export_xlsx.excel_serial(
         datetime(2026, 3, 29, 3, 30, 0, 1)
     )
+
+
+def test_the_collector_is_paused_while_a_workbook_is_made_and_on_again_after() -> None:
+    assert gc.isenabled()
+    with export.collector_paused():
+        assert not gc.isenabled()
+        with export.collector_paused():  # a second export meanwhile
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the second one leaves it as it found it
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="failed"), export.collector_paused():
+        raise RuntimeError("the export failed")
+    assert gc.isenabled()

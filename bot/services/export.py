@@ -17,9 +17,11 @@ few seconds (`python -m bench.export`).
 from __future__ import annotations
 
 import asyncio
+import gc
 import html
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -260,6 +262,21 @@ def _names(texts: Texts, keys: dict[Any, str]) -> dict[str, str]:
     return {str(value): plain(texts(key)) for value, key in keys.items()}
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a workbook is made: its half a million rows
+    make objects that die young, and the collections they set off walk everything else the
+    process holds (bench.export, 100,000 cases: 5.07-5.10 -> 4.90 s, the same peak memory).
+    Left off if it was off (another export, the first chart's import), on again after."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 async def build(
     session: AsyncSession,
     actor: Employee | None,
@@ -297,15 +314,16 @@ async def build(
     )
     counts: dict[str, int] = {}
     try:
-        for name, (batches, prepare) in sources.items():
-            book.begin_sheet()
-            counts[name] = 0
-            async for batch in batches:
-                # Each batch written in a worker thread: the event loop only fetches.
-                await asyncio.to_thread(book.write_rows, batch, prepare)
-                counts[name] += len(batch)
-            book.end_sheet()
-        data = await asyncio.to_thread(book.close)
+        with collector_paused():
+            for name, (batches, prepare) in sources.items():
+                book.begin_sheet()
+                counts[name] = 0
+                async for batch in batches:
+                    # Each batch written in a worker thread: the event loop only fetches.
+                    await asyncio.to_thread(book.write_rows, batch, prepare)
+                    counts[name] += len(batch)
+                book.end_sheet()
+            data = await asyncio.to_thread(book.close)
     finally:
         book.discard()
     return ExportFile(
