@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import CaseAct
 from bot.services import case_posts, cases, export, export_xlsx, months, roster
+from bot.services.collector import collector_paused
 from bot.services.errors import Forbidden, Invalid
 from bot.settings import Settings
 from bot.texts import Texts
@@ -889,12 +890,12 @@ def test_each_kind_of_cell_as_the_reference_writes_it() -> None:
 
 def test_the_collector_is_paused_while_a_workbook_is_made_and_on_again_after() -> None:
     assert gc.isenabled()
-    with export.collector_paused():
+    with collector_paused():
         assert not gc.isenabled()
-        with export.collector_paused():  # a second export meanwhile
+        with collector_paused():  # a second export meanwhile
             assert not gc.isenabled()
         assert not gc.isenabled()  # the second one leaves it as it found it
     assert gc.isenabled()
-    with pytest.raises(RuntimeError, match="failed"), export.collector_paused():
+    with pytest.raises(RuntimeError, match="failed"), collector_paused():
         raise RuntimeError("the export failed")
     assert gc.isenabled()

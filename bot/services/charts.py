@@ -17,6 +17,8 @@ import io
 import threading
 from typing import TYPE_CHECKING
 
+from bot.services.collector import collector_paused
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -88,24 +90,21 @@ def _import_matplotlib() -> None:
       works as before, and a class defined later is documented as before. A private method
       (matplotlib 3.11 has it): if it is gone, nothing is changed and the import pays.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        from matplotlib.artist import Artist
-
-        documented = Artist.__dict__.get(_SET_DOCUMENTER)
-        if documented is not None:
-            setattr(Artist, _SET_DOCUMENTER, classmethod(_mark_set))
+    with collector_paused():
         try:
-            import matplotlib.backends.backend_agg
-            import matplotlib.figure  # noqa: F401
-        finally:
+            from matplotlib.artist import Artist
+
+            documented = Artist.__dict__.get(_SET_DOCUMENTER)
             if documented is not None:
-                setattr(Artist, _SET_DOCUMENTER, documented)
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
+                setattr(Artist, _SET_DOCUMENTER, classmethod(_mark_set))
+            try:
+                import matplotlib.backends.backend_agg
+                import matplotlib.figure  # noqa: F401
+            finally:
+                if documented is not None:
+                    setattr(Artist, _SET_DOCUMENTER, documented)
+        finally:
+            gc.freeze()
 
 
 def _mark_set(cls: type) -> None:
