@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import digest, digest_chart, longtext, months, results, roster
+from bot.services import charts, digest, digest_chart, longtext, months, results, roster
 from bot.services.errors import AlreadyDone, Forbidden, NotFound
 from bot.settings import Settings
 from bot.texts import Texts
@@ -446,6 +446,69 @@ def test_group_names_with_dollar_signs_are_drawn_as_they_are():
     names = [text for text in axes.texts if "$" in text.get_text()]
     assert [name.get_text() for name in names] == ["Шоурум $_^$ VIP", "Группа $1 и $2"]
     assert not any(name.get_parse_math() for name in names)
+
+
+def _drawn_texts(own_canvas: bool) -> tuple[list[tuple[int, int, int, int]], object]:
+    """A figure of the texts the charts draw, drawn on charts' canvas or on matplotlib's own:
+    each text's box in pixels (top, bottom, left, right; rows from the top) and the pixels."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = charts.new_figure(4, 3)
+    if not own_canvas:
+        FigureCanvasAgg(figure)
+    placed = [
+        figure.text(0.5, 0.9, "Итоги: ноябрь 2026 · оценка", ha="center", va="top", fontsize=12),
+        figure.text(0.45, 0.7, "Группа 001 «Шоурум»", ha="right", va="center_baseline", fontsize=6),
+        figure.text(0.55, 0.7, "87,5", va="center", fontsize=6),
+        figure.text(0.55, 0.5, "87,5", va="center", fontsize=12, color="#dd5144"),
+        figure.text(0.1, 0.5, "Балл, %", rotation=90, va="center", fontsize=9),
+        figure.text(0.3, 0.3, "$x^2$", fontsize=10),
+        figure.text(0.6, 0.2, "ниже всех", fontsize=9, parse_math=False),
+    ]
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    height = figure.canvas.get_width_height()[1]
+    boxes = []
+    for text in placed:
+        box = text.get_window_extent(renderer)
+        boxes.append(
+            (height - int(box.y1) - 2, height - int(box.y0) + 2, int(box.x0) - 2, int(box.x1) + 2)
+        )
+    return boxes, np.asarray(figure.canvas.buffer_rgba()).copy()
+
+
+def test_the_charts_draw_each_text_where_and_as_matplotlib_draws_it():
+    """The charts' canvas draws a line of text as one image, laid out once
+    (charts._canvas_class), where matplotlib 3.11 draws it glyph by glyph: each text has the
+    box matplotlib gives it and the same ink in it, at most a pixel away (the line stands on a
+    whole pixel); a string drawn at two sizes is drawn at each; rotated text and mathtext are
+    matplotlib's own pixels."""
+    import numpy as np
+
+    own_boxes, own = _drawn_texts(own_canvas=True)
+    boxes, theirs = _drawn_texts(own_canvas=False)
+    assert own_boxes == boxes
+    for number, (top, bottom, left, right) in enumerate(boxes):
+        mine, matplotlibs = (
+            255 - image[top:bottom, left:right, :3].astype(float).mean(axis=2)
+            for image in (own, theirs)
+        )
+        if number in (4, 5):  # rotated, mathtext: drawn by matplotlib
+            assert np.array_equal(mine, matplotlibs)
+            continue
+        assert mine.sum() == pytest.approx(matplotlibs.sum(), rel=0.03)
+        for axis in (0, 1):
+            place = np.arange(mine.shape[axis])
+            assert np.average(place, weights=mine.sum(axis=1 - axis)) == pytest.approx(
+                np.average(place, weights=matplotlibs.sum(axis=1 - axis)), abs=1.0
+            )
+    # The same string at 6 and 12 points, each at its size; the red one red.
+    small, large = boxes[2], boxes[3]
+    assert (large[1] - large[0]) > 1.5 * (small[1] - small[0])
+    top, bottom, left, right = large
+    red = own[top:bottom, left:right]
+    assert (red[..., 0].astype(int) - red[..., 2]).max() > 100
 
 
 FIRST_CHART = """
