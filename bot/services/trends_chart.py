@@ -52,7 +52,9 @@ def y_limits(lines: Sequence[Line]) -> tuple[float, float]:
 
 
 def build_figure(lines: Sequence[Line], texts: ChartTexts) -> Figure:
-    # matplotlib is loaded with the first chart, not with the bot.
+    # matplotlib is loaded with the first chart, not with the bot, and by charts.configure
+    # before anything of it is imported here: the import is made cheaper there.
+    charts.configure()
     from matplotlib.ticker import FuncFormatter
 
     figure = charts.new_figure(WIDTH, HEIGHT)
