@@ -448,6 +448,36 @@ def test_group_names_with_dollar_signs_are_drawn_as_they_are():
     assert not any(name.get_parse_math() for name in names)
 
 
+def test_the_png_holds_the_pixels_matplotlib_would_write():
+    """charts.png writes the PNG itself (RGB, unfiltered rows): it decodes, in PIL as any
+    reader, to the pixels of savefig's PNG of the same figure, for both charts."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from bot.services import trends_chart
+
+    figures = [
+        digest_chart.build_figure(
+            [digest_chart.Bar(f"Группа {n}", 50 + n, lowest=n < 2) for n in range(30)],
+            digest_chart.ChartTexts("Итоги: октябрь 2026", "ниже всех", "остальные"),
+        ),
+        trends_chart.build_figure(
+            [trends_chart.Line("Группа 1", [70.0, None, 72.5, 74.0])],
+            trends_chart.ChartTexts("Динамика", ["авг", "сен", "окт", "ноя"], "Балл, %"),
+        ),
+    ]
+    for figure in figures:
+        ours = Image.open(io.BytesIO(charts.png(figure)))
+        saved = io.BytesIO()
+        figure.savefig(saved, format="png", dpi=charts.DPI)
+        theirs = np.asarray(Image.open(saved))
+        assert (ours.format, ours.mode) == ("PNG", "RGB")
+        assert (theirs[..., 3] == 255).all()  # opaque: nothing lost without the alpha
+        assert np.array_equal(np.asarray(ours), theirs[..., :3])
+
+
 def _drawn_texts(own_canvas: bool) -> tuple[list[tuple[int, int, int, int]], object]:
     """A figure of the texts the charts draw, drawn on charts' canvas or on matplotlib's own:
     each text's box in pixels (top, bottom, left, right; rows from the top) and the pixels."""
