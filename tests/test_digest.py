@@ -495,7 +495,9 @@ def _drawn_texts(own_canvas: bool) -> tuple[list[tuple[int, int, int, int]], obj
         figure.text(0.1, 0.5, "Балл, %", rotation=90, va="center", fontsize=9),
         figure.text(0.3, 0.3, "$x^2$", fontsize=10),
         figure.text(0.6, 0.2, "ниже всех", fontsize=9, parse_math=False),
+        figure.text(0.1, 0.05, "fi office", fontsize=9),
     ]
+    placed[-1].set_fontfeatures(["-liga"])  # its own OpenType features
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
     height = figure.canvas.get_width_height()[1]
@@ -512,8 +514,8 @@ def test_the_charts_draw_each_text_where_and_as_matplotlib_draws_it():
     """The charts' canvas draws a line of text as one image, laid out once
     (charts._canvas_class), where matplotlib 3.11 draws it glyph by glyph: each text has the
     box matplotlib gives it and the same ink in it, at most a pixel away (the line stands on a
-    whole pixel); a string drawn at two sizes is drawn at each; rotated text and mathtext are
-    matplotlib's own pixels."""
+    whole pixel); a string drawn at two sizes is drawn at each; rotated text, mathtext and text
+    with OpenType features of its own are matplotlib's own pixels."""
     import numpy as np
 
     own_boxes, own = _drawn_texts(own_canvas=True)
@@ -524,7 +526,7 @@ def test_the_charts_draw_each_text_where_and_as_matplotlib_draws_it():
             255 - image[top:bottom, left:right, :3].astype(float).mean(axis=2)
             for image in (own, theirs)
         )
-        if number in (4, 5):  # rotated, mathtext: drawn by matplotlib
+        if number in (4, 5, 7):  # rotated, mathtext, its own features: drawn by matplotlib
             assert np.array_equal(mine, matplotlibs)
             continue
         assert mine.sum() == pytest.approx(matplotlibs.sum(), rel=0.03)

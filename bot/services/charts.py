@@ -235,7 +235,7 @@ def _canvas_class() -> type[FigureCanvasAgg]:
                 ismath
                 or angle
                 or not gc.get_antialiased()
-                or (mtext is not None and (mtext.get_fontfeatures() or mtext.get_language()))
+                or any(getattr(mtext, own, _nothing)() for own in _TEXT_OF_ITS_OWN)
             ):
                 super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
                 return
@@ -260,6 +260,14 @@ def _canvas_class() -> type[FigureCanvasAgg]:
             return self.renderer
 
     return Canvas
+
+
+# A Text's OpenType features and language (matplotlib 3.11; the pyproject allows 3.8 on).
+_TEXT_OF_ITS_OWN = ("get_fontfeatures", "get_language")
+
+
+def _nothing() -> None:
+    return None
 
 
 def png(figure: Figure) -> bytes:
