@@ -195,7 +195,9 @@ def build_app(settings: Settings, *, bot: Bot | None = None) -> App:
         storage=storage,
         # One update at a time per user and chat, in every replica: a quick second press must
         # see the dialog state the first one saved (aiogram-dialog saves it after the handler).
-        events_isolation=DatabaseEventIsolation(isolation_engine),
+        events_isolation=DatabaseEventIsolation(
+            isolation_engine, storage if isinstance(storage, DatabaseStorage) else None
+        ),
         settings=settings,
         texts=texts,
         sessions=sessions,

@@ -15,8 +15,12 @@ transactions of its own, and most of its time). The reply is sent before the flu
 way; what a crash can lose is the last few milliseconds' steps, as before. A change made
 outside an update (a dialog started in the background) is flushed `FLUSH_DELAY` later;
 closing the storage flushes what is left. On PostgreSQL other replicas change the same
-records, so nothing is cached or held back: every read is the database's and every write is
-written at once (`cached=False`).
+records, so nothing is cached across updates (`cached=False`). Within one update a person's
+records are held (`held`, entered by `db.isolation` once it holds the person's lock, so no
+replica can change them meanwhile): each is read once, on the lock's own connection, and the
+changes are written there when the update ends, committed with the lock's release. Outside
+an update, and for other people's records, every read is the database's and every write is
+written at once.
 """
 
 from __future__ import annotations
@@ -24,14 +28,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
 from cachetools import LRUCache
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from db.engine import begin_write, is_postgres, write_transaction
 from db.models import FsmRecord
@@ -47,13 +54,13 @@ FLUSH_DELAY = 0.5  # seconds after a change that no update's end has flushed
 
 _upserts: dict[bool, Any] = {}
 _DELETE = delete(FsmRecord).where(FsmRecord.key.in_(bindparam("keys", expanding=True)))
+_READ = select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == bindparam("key"))
 
 
-def _upsert_statement(session: AsyncSession) -> Any:
-    """INSERT … ON CONFLICT (key) DO UPDATE, in the session's dialect, for rows given as
-    parameters (key, state, data, updated_at): two first writes of one key at once (two
-    processes, say) both succeed, the later one's values kept. Built once per dialect."""
-    postgres = is_postgres(session)
+def _upsert_statement(postgres: bool) -> Any:
+    """INSERT … ON CONFLICT (key) DO UPDATE, in the dialect, for rows given as parameters
+    (key, state, data, updated_at): two first writes of one key at once (two processes, say)
+    both succeed, the later one's values kept. Built once per dialect."""
     if postgres not in _upserts:
         # The dialect's module on first use: a bot on SQLite need not load PostgreSQL's (2 MB).
         if postgres:
@@ -73,9 +80,14 @@ def _upsert_statement(session: AsyncSession) -> Any:
     return _upserts[postgres]
 
 
-async def _write(session: AsyncSession, records: Mapping[str, Record]) -> None:
-    """Store `records` (a record without state or data is deleted) in the session's write
-    transaction."""
+async def _write(session: AsyncSession | AsyncConnection, records: Mapping[str, Record]) -> None:
+    """Store `records` (a record without state or data is deleted) in the session's (or the
+    connection's) write transaction."""
+    postgres = (
+        session.dialect.name == "postgresql"
+        if isinstance(session, AsyncConnection)
+        else is_postgres(session)
+    )
     gone = [key for key, (state, data) in records.items() if state is None and not data]
     now = utcnow()
     rows = [
@@ -86,7 +98,28 @@ async def _write(session: AsyncSession, records: Mapping[str, Record]) -> None:
     if gone:
         await session.execute(_DELETE, {"keys": gone})
     if rows:
-        await session.execute(_upsert_statement(session), rows)
+        await session.execute(_upsert_statement(postgres), rows)
+
+
+def _owner(key: StorageKey) -> tuple[Any, ...]:
+    """Whose records a key is: all of it but the destiny (aiogram's state, aiogram-dialog's
+    stack and contexts are one person's in one chat)."""
+    return (key.bot_id, key.chat_id, key.user_id, key.thread_id, key.business_connection_id)
+
+
+@dataclass(eq=False)
+class _Held:
+    """One person's records during one update (see `DatabaseStorage.held`)."""
+
+    storage: DatabaseStorage
+    owner: tuple[Any, ...]
+    connection: AsyncConnection
+    task: asyncio.Task[Any] | None
+    records: dict[str, Record] = field(default_factory=dict)
+    changed: dict[str, Record] = field(default_factory=dict)
+
+
+_HELD: ContextVar[_Held | None] = ContextVar("held_dialog_records", default=None)
 
 
 class DatabaseStorage(BaseStorage):
@@ -195,8 +228,48 @@ class DatabaseStorage(BaseStorage):
             task = asyncio.get_running_loop().create_task(self.flush())
             task.add_done_callback(_log_failure)
 
+    @asynccontextmanager
+    async def held(self, key: StorageKey, connection: AsyncConnection) -> AsyncIterator[None]:
+        """Hold the records of `key`'s person (any destiny) for the update running in this
+        task, while the caller holds the person's lock on `connection` (PostgreSQL, shared):
+        each is read once, on `connection`, and what the update changed is written on it
+        when the update ends, also when it ends in an error (as writing at once would have
+        left it). The caller commits. A press that made three reads and three writes, each
+        a transaction on a connection of its own, reads two or three times and writes once.
+
+        Only this task's storage calls are held: a dialog update that aiogram-dialog starts
+        in a task of its own (with a copy of this context) reads and writes the database as
+        it would outside an update, under its own lock."""
+        held = _Held(self, _owner(key), connection, asyncio.current_task())
+        token = _HELD.set(held)
+        try:
+            yield
+        finally:
+            _HELD.reset(token)
+            held.task = None
+            if held.changed:
+                await _write(connection, held.changed)
+
+    def _held(self, key: StorageKey) -> _Held | None:
+        held = _HELD.get()
+        if (
+            held is None
+            or held.storage is not self
+            or held.task is not asyncio.current_task()
+            or held.owner != _owner(key)
+        ):
+            return None
+        return held
+
     async def _get(self, key: StorageKey) -> Record:
         built = self._keys.build(key)
+        held = None if self._cached else self._held(key)
+        if held is not None:
+            kept = held.records.get(built)
+            if kept is None:
+                row = (await held.connection.execute(_READ, {"key": built})).first()
+                kept = held.records[built] = (row[0], dict(row[1] or {})) if row else (None, {})
+            return kept
         cached: Record | None = (
             self._pending.get(built) or self._writing.get(built) or self._cache.get(built)
             if self._cached
@@ -233,6 +306,10 @@ class DatabaseStorage(BaseStorage):
             # and skipping them keeps ordinary updates off the write lock.
             return
         if not self._cached:
+            held = self._held(key)
+            if held is not None:
+                held.records[built] = held.changed[built] = (new_state, new_data)
+                return
             async with self._sessions() as session, write_transaction(session):
                 await _write(session, {built: (new_state, new_data)})
             return

@@ -4,7 +4,9 @@ aiogram handles a person's updates one after another when the dispatcher has an 
 isolation: a quick second press must see the dialog state the first one saved. In one process
 an asyncio lock per key does it (aiogram's SimpleEventIsolation). Replicas on one PostgreSQL
 database add a transaction-level advisory lock on the key, held while the update is handled,
-so a press that lands on another replica waits for the first one there too.
+so a press that lands on another replica waits for the first one there too. While it is held,
+the person's dialog records are read and written on the lock's connection
+(`DatabaseStorage.held`), and their changes are committed with the lock's release.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.fsm_storage import DatabaseStorage
 
 # The advisory lock's first int4 key: this bot's updates (the leader's lock has its own).
 UPDATES_NAMESPACE = 0x43_54
@@ -42,11 +46,14 @@ def lock_key(key: StorageKey) -> int:
 
 class DatabaseEventIsolation(BaseEventIsolation):
     """The in-process lock first (a process never holds two connections for one key), then,
-    when `engine` is a shared database's, its advisory lock until the update is handled."""
+    when `engine` is a shared database's, its advisory lock until the update is handled, with
+    `storage` (the dialog records' storage, on the same database) holding the person's records
+    meanwhile."""
 
-    def __init__(self, engine: AsyncEngine | None) -> None:
+    def __init__(self, engine: AsyncEngine | None, storage: DatabaseStorage | None = None) -> None:
         self._local = SimpleEventIsolation()
         self._engine = engine
+        self._storage = storage
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
@@ -54,12 +61,21 @@ class DatabaseEventIsolation(BaseEventIsolation):
             if self._engine is None:
                 yield
                 return
-            async with self._engine.connect() as connection, connection.begin():
+            async with self._engine.connect() as connection:
+                await connection.begin()
                 await connection.execute(
                     text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
                     {"namespace": UPDATES_NAMESPACE, "key": lock_key(key)},
                 )
-                yield
+                try:
+                    if self._storage is None:
+                        yield
+                    else:
+                        async with self._storage.held(key, connection):
+                            yield
+                finally:
+                    # Also after an error: the dialog records it changed before it stay so.
+                    await connection.commit()
 
     async def close(self) -> None:
         await self._local.close()

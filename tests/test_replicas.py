@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.leader import Leadership
 from db.engine import create_engine, create_session_factory
@@ -185,3 +188,92 @@ async def test_replicas_starting_at_once_migrate_the_database_once(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+class Statements:
+    """The statements an engine runs that read or write the dialog records."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.seen: list[str] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "fsm_states" in statement:
+            self.seen.append(statement.split()[0])
+
+
+@asynccontextmanager
+async def replica(database_url: str) -> AsyncIterator[tuple[DatabaseEventIsolation, Statements]]:
+    """A replica's event isolation with its storage, as `build_app` wires them."""
+    engines = [create_engine(database_url), create_engine(database_url)]
+    storage = DatabaseStorage(create_session_factory(engines[0]), cached=False)
+    statements = Statements(engines[1])
+    try:
+        yield DatabaseEventIsolation(engines[1], storage), statements
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+STACK = StorageKey(bot_id=1, chat_id=10, user_id=10, destiny="aiogd:stack")
+
+
+@pytest.mark.postgres_only
+async def test_an_update_reads_a_persons_records_once_and_writes_them_with_the_lock(
+    database_url: str,
+) -> None:
+    async with replica(database_url) as (first, seen), replica(database_url) as (second, _):
+        storage = first._storage
+        assert storage is not None
+        async with first.lock(KEY):
+            assert await storage.get_state(KEY) is None
+            await storage.set_state(KEY, "Form:name")
+            await storage.set_data(STACK, {"intents": ["a"]})
+            assert await storage.get_state(KEY) == "Form:name"
+            assert await storage.get_data(STACK) == {"intents": ["a"]}
+            # Nothing is written yet, and the other replica waits for this update to end.
+            assert await DatabaseStorage(storage._sessions, cached=False).get_data(STACK) == {}
+            reading = asyncio.create_task(_read_under_lock(second, STACK))
+            await asyncio.sleep(0.2)
+            assert not reading.done()
+        # One read of each record, one write of both, on the lock's connection.
+        assert seen.seen == ["SELECT", "SELECT", "INSERT"]
+        assert await reading == {"intents": ["a"]}
+
+
+async def _read_under_lock(isolation: DatabaseEventIsolation, key: StorageKey) -> dict[str, Any]:
+    assert isolation._storage is not None
+    async with isolation.lock(KEY):
+        return await isolation._storage.get_data(key)
+
+
+@pytest.mark.postgres_only
+async def test_an_update_that_fails_keeps_the_records_it_changed(database_url: str) -> None:
+    async with replica(database_url) as (isolation, _):
+        storage = isolation._storage
+        assert storage is not None
+
+        async def failing_update() -> None:
+            async with isolation.lock(KEY):
+                await storage.set_data(KEY, {"step": 2})
+                raise RuntimeError("the handler failed")
+
+        with pytest.raises(RuntimeError):
+            await failing_update()
+        assert await DatabaseStorage(storage._sessions, cached=False).get_data(KEY) == {"step": 2}
+
+
+@pytest.mark.postgres_only
+async def test_other_peoples_records_and_other_tasks_are_not_held(database_url: str) -> None:
+    async with replica(database_url) as (isolation, seen):
+        storage = isolation._storage
+        assert storage is not None
+        fresh = DatabaseStorage(storage._sessions, cached=False)
+        async with isolation.lock(KEY):
+            await storage.set_data(OTHER, {"by": "a CS member"})  # another person: at once
+            assert await fresh.get_data(OTHER) == {"by": "a CS member"}
+            # A task started here (aiogram-dialog's background update) has a copy of this
+            # context, but not this update's held records: it writes at once too.
+            await asyncio.create_task(storage.set_data(KEY, {"by": "background"}))
+            assert await fresh.get_data(KEY) == {"by": "background"}
+        assert seen.seen == []  # neither went through the lock's connection
