@@ -53,7 +53,7 @@ class EmployeeMiddleware(BaseMiddleware):
 
     A roster member known only by his username is recognised (and his id bound) by whatever
     he sends first, not only by /start: his first /results is answered, not refused.
-    The lookup's answers are kept by `roster` until the roster changes (SQLite only: see
+    The lookup's answers are kept by `roster` until the roster changes (see
     db.employees.RosterCache); the role filters and the services check what it returns.
     """
 

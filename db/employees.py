@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import Employee, Role, WorkingGroup
-from db.versions import Version, detached_copy
+from db.versions import Seen, Version, detached_copy
 
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Employee | None:
@@ -77,12 +77,12 @@ def normalize_username(username: str) -> str:
     return username.strip().lstrip("@").lower()
 
 
-# --- the roster cache (SQLite) ------------------------------------------------------------------
+# --- the roster cache ----------------------------------------------------------------------------
 #
 # Every update looks its sender up (two queries: the entry and its groups, then the session's
-# rollback). A process that owns its SQLite file keeps the answers until the roster changes
-# (db.versions: in this process or in another one on the same file). On PostgreSQL replicas
-# share the database and nothing is cached (`RosterCache(None)`).
+# rollback). The answers are kept until the roster changes (db.versions): on a SQLite file, a
+# change in this process or in another one on the same file; on PostgreSQL, a change by any
+# replica, seen in the generation each update's lock reads (outside an update: no cache).
 
 
 class RosterCache:
@@ -91,7 +91,7 @@ class RosterCache:
     def __init__(self, database_url: str | URL | None, size: int = 10_000) -> None:
         self._version = Version(database_url)
         self._answers: LRUCache[int, Employee | None] = LRUCache(size)
-        self._seen: tuple[bytes, int] | None = None
+        self._seen: Seen | None = None
 
     @property
     def enabled(self) -> bool:
@@ -105,9 +105,9 @@ class RosterCache:
     ) -> Employee | None:
         """`load(session, telegram_id)`, or its answer kept from an earlier update, merged into
         `session` (no query) as if the session had loaded it."""
-        if not self._version.enabled:
-            return await load(session, telegram_id)
         version = self._version.current()
+        if version is None:
+            return await load(session, telegram_id)
         if version != self._seen:
             self._answers.clear()
             self._seen = version

@@ -31,7 +31,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -54,7 +54,12 @@ FLUSH_DELAY = 0.5  # seconds after a change that no update's end has flushed
 
 _upserts: dict[bool, Any] = {}
 _DELETE = delete(FsmRecord).where(FsmRecord.key.in_(bindparam("keys", expanding=True)))
-_READ = select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == bindparam("key"))
+_READ = select(FsmRecord.key, FsmRecord.state, FsmRecord.data).where(
+    FsmRecord.key.in_(bindparam("keys", expanding=True))
+)
+# Read with the first record an update asks for: the two that nearly every update reads
+# (aiogram's state, aiogram-dialog's default stack), in the same round trip.
+_READ_TOGETHER = ("default", "aiogd:stack:")
 
 
 def _upsert_statement(postgres: bool) -> Any:
@@ -235,7 +240,8 @@ class DatabaseStorage(BaseStorage):
         each is read once, on `connection`, and what the update changed is written on it
         when the update ends, also when it ends in an error (as writing at once would have
         left it). The caller commits. A press that made three reads and three writes, each
-        a transaction on a connection of its own, reads two or three times and writes once.
+        a transaction on a connection of its own, reads twice and writes once; /standards
+        reads once.
 
         Only this task's storage calls are held: a dialog update that aiogram-dialog starts
         in a task of its own (with a copy of this context) reads and writes the database as
@@ -267,8 +273,13 @@ class DatabaseStorage(BaseStorage):
         if held is not None:
             kept = held.records.get(built)
             if kept is None:
-                row = (await held.connection.execute(_READ, {"key": built})).first()
-                kept = held.records[built] = (row[0], dict(row[1] or {})) if row else (None, {})
+                keys = {built}
+                if not held.records:
+                    keys.update(self._keys.build(replace(key, destiny=d)) for d in _READ_TOGETHER)
+                rows = await held.connection.execute(_READ, {"keys": list(keys)})
+                held.records.update({key: (None, {}) for key in keys})
+                held.records.update({key: (state, dict(data or {})) for key, state, data in rows})
+                kept = held.records[built]
             return kept
         cached: Record | None = (
             self._pending.get(built) or self._writing.get(built) or self._cache.get(built)

@@ -6,7 +6,8 @@ an asyncio lock per key does it (aiogram's SimpleEventIsolation). Replicas on on
 database add a transaction-level advisory lock on the key, held while the update is handled,
 so a press that lands on another replica waits for the first one there too. While it is held,
 the person's dialog records are read and written on the lock's connection
-(`DatabaseStorage.held`), and their changes are committed with the lock's release.
+(`DatabaseStorage.held`), and their changes are committed with the lock's release; the
+lock's statement also reads the generation of the cached tables (db.versions).
 """
 
 from __future__ import annotations
@@ -21,9 +22,17 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.fsm_storage import DatabaseStorage
+from db.versions import update_generation
 
 # The advisory lock's first int4 key: this bot's updates (the leader's lock has its own).
 UPDATES_NAMESPACE = 0x43_54
+# The lock, and in the same round trip the cache generation (db.versions) that the update
+# may use: read as the statement began, so a roster change committed while the lock was
+# awaited is seen by the next update (as if this one had come a moment earlier).
+_LOCK = text(
+    "SELECT pg_advisory_xact_lock(:namespace, :key)"
+    ", (SELECT value FROM cache_generation WHERE id = 1)"
+)
 
 
 def lock_key(key: StorageKey) -> int:
@@ -63,16 +72,17 @@ class DatabaseEventIsolation(BaseEventIsolation):
                 return
             async with self._engine.connect() as connection:
                 await connection.begin()
-                await connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
-                    {"namespace": UPDATES_NAMESPACE, "key": lock_key(key)},
+                locked = await connection.execute(
+                    _LOCK, {"namespace": UPDATES_NAMESPACE, "key": lock_key(key)}
                 )
+                generation = locked.one()[1]
                 try:
-                    if self._storage is None:
-                        yield
-                    else:
-                        async with self._storage.held(key, connection):
+                    with update_generation(generation):
+                        if self._storage is None:
                             yield
+                        else:
+                            async with self._storage.held(key, connection):
+                                yield
                 finally:
                     # Also after an error: the dialog records it changed before it stay so.
                     await connection.commit()

@@ -8,30 +8,30 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import LinkItem
-from db.versions import Version, detached_copy
+from db.versions import Seen, Version, detached_copy
 
 
 class _Kept:
-    """The links as last read from one SQLite file, and the version they were read at."""
+    """The links as last read from one database, and the version they were read at."""
 
     def __init__(self, version: Version) -> None:
         self.version = version
         self.links: tuple[LinkItem, ...] = ()
-        self.seen: tuple[bytes, int] | None = None
+        self.seen: Seen | None = None
 
 
 _kept: dict[str, _Kept] = {}
 
 
 async def all_links(session: AsyncSession) -> Sequence[LinkItem]:
-    """The links in their order, to be read (not changed). On a SQLite file they are kept
-    in memory until a link changes (db.versions): /standards and the request dialogs read
-    them on every update, an edit comes once a month."""
+    """The links in their order, to be read (not changed). They are kept in memory until a
+    link changes (db.versions: on PostgreSQL, within updates only): /standards and the
+    request dialogs read them on every update, an edit comes once a month."""
     url = str(session.bind.sync_engine.url) if session.bind is not None else ""
     kept = _kept.get(url) or _kept.setdefault(url, _Kept(Version(url or None)))
-    if not kept.version.enabled:
-        return await _read_links(session)
     version = kept.version.current()
+    if version is None:
+        return await _read_links(session)
     if kept.seen == version:
         return kept.links
     links = await _read_links(session)

@@ -242,6 +242,19 @@ class FsmRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class CacheGeneration(Base):
+    """One row: a number that every committed change of the cached tables (the roster, the
+    working groups, the quick links; db.versions.CACHED_TABLES) raises, through PostgreSQL
+    triggers; replicas read it with each update's lock and keep what they read of those
+    tables while it stays the same. (On SQLite the row is there and unused: a token file
+    beside the database does this job.)"""
+
+    __tablename__ = "cache_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class CaseTab(StrEnum):
     CASES = "cases"
     GROWTH = "growth"

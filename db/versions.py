@@ -15,8 +15,11 @@ the data changes — in this process or in another one on the same file (the
   another process's commit carries the token of before that commit, which the bump has
   replaced by then.
 
-On PostgreSQL replicas share the database and nothing is cached (`Version(None)` is never
-current): the same query with a version row read beside it would cost a round trip anyway.
+On PostgreSQL replicas share the database. There the version is the `cache_generation` row,
+raised at the commit of every change of `CACHED_TABLES` by the database's own triggers
+(migration 0011: also a change made by hand), and read by each update's lock in the same
+round trip (db.isolation, `update_generation`): an update keeps and reuses answers read at
+the generation it saw. Outside an update (the scheduler's jobs) nothing is kept.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ import mmap
 import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +39,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 
 EntityT = TypeVar("EntityT")
+# What `Version.current()` answers: compared for equality only.
+Seen = tuple[bytes | int, int]
 
 CACHED_TABLES = frozenset({"employees", "employee_groups", "working_groups", "links"})
 _WRITTEN = "cached_tables_written"
@@ -75,6 +83,19 @@ def bump_version(database_url: str | URL) -> None:
         os.close(descriptor)
 
 
+_UPDATE_GENERATION: ContextVar[int | None] = ContextVar("cache_generation", default=None)
+
+
+@contextmanager
+def update_generation(value: int | None) -> Iterator[None]:
+    """The `cache_generation` that this update's lock read (PostgreSQL), for the update."""
+    token = _UPDATE_GENERATION.set(value)
+    try:
+        yield
+    finally:
+        _UPDATE_GENERATION.reset(token)
+
+
 class Version:
     """The version of the cached tables of one database, as one process sees it."""
 
@@ -83,17 +104,25 @@ class Version:
 
     def __init__(self, database_url: str | URL | None) -> None:
         self._file = version_file(database_url) if database_url else None
+        self._shared = (
+            database_url is not None and make_url(database_url).get_backend_name() == "postgresql"
+        )
         self._token: mmap.mmap | None = None
         self._inode = 0
         self._checked_at = 0.0
 
     @property
     def enabled(self) -> bool:
-        """Whether anything may be cached at all (a SQLite file)."""
-        return self._file is not None
+        """Whether anything may be cached on this database (a SQLite file, or PostgreSQL
+        within an update)."""
+        return self._file is not None or self._shared
 
-    def current(self) -> tuple[bytes, int]:
-        assert self._file is not None, "nothing is cached on this database"
+    def current(self) -> Seen | None:
+        """The version now, or None when nothing may be kept now (PostgreSQL outside an
+        update; in-memory SQLite)."""
+        if self._file is None:
+            read = _UPDATE_GENERATION.get() if self._shared else None
+            return None if read is None else (read, Version.generation)
         now = time.monotonic()
         if now - self._checked_at > RECHECK_SECONDS:
             # A file removed (or replaced) under the mapping would never change again: map

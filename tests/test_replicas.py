@@ -24,6 +24,8 @@ from db.engine import create_engine, create_session_factory
 from db.fsm_storage import DatabaseStorage
 from db.isolation import DatabaseEventIsolation
 from db.migrate import alembic_config, upgrade
+from db.models import WorkingGroup
+from db.versions import Version
 
 FAST = {"retry": 0.2, "check": 0.2}
 
@@ -215,7 +217,8 @@ async def replica(database_url: str) -> AsyncIterator[tuple[DatabaseEventIsolati
             await engine.dispose()
 
 
-STACK = StorageKey(bot_id=1, chat_id=10, user_id=10, destiny="aiogd:stack")
+STACK = StorageKey(bot_id=1, chat_id=10, user_id=10, destiny="aiogd:stack:")  # the default stack
+CONTEXT = StorageKey(bot_id=1, chat_id=10, user_id=10, destiny="aiogd:context:abc")
 
 
 @pytest.mark.postgres_only
@@ -228,17 +231,21 @@ async def test_an_update_reads_a_persons_records_once_and_writes_them_with_the_l
         async with first.lock(KEY):
             assert await storage.get_state(KEY) is None
             await storage.set_state(KEY, "Form:name")
-            await storage.set_data(STACK, {"intents": ["a"]})
+            await storage.set_data(STACK, {"intents": ["abc"]})
+            assert await storage.get_data(CONTEXT) == {}
+            await storage.set_data(CONTEXT, {"step": 1})
             assert await storage.get_state(KEY) == "Form:name"
-            assert await storage.get_data(STACK) == {"intents": ["a"]}
+            assert await storage.get_data(STACK) == {"intents": ["abc"]}
+            assert await storage.get_data(CONTEXT) == {"step": 1}
             # Nothing is written yet, and the other replica waits for this update to end.
             assert await DatabaseStorage(storage._sessions, cached=False).get_data(STACK) == {}
             reading = asyncio.create_task(_read_under_lock(second, STACK))
             await asyncio.sleep(0.2)
             assert not reading.done()
-        # One read of each record, one write of both, on the lock's connection.
+        # On the lock's connection: aiogram's state read with the default stack, then the
+        # context, once each; the three written in one statement.
         assert seen.seen == ["SELECT", "SELECT", "INSERT"]
-        assert await reading == {"intents": ["a"]}
+        assert await reading == {"intents": ["abc"]}
 
 
 async def _read_under_lock(isolation: DatabaseEventIsolation, key: StorageKey) -> dict[str, Any]:
@@ -277,3 +284,27 @@ async def test_other_peoples_records_and_other_tasks_are_not_held(database_url: 
             await asyncio.create_task(storage.set_data(KEY, {"by": "background"}))
             assert await fresh.get_data(KEY) == {"by": "background"}
         assert seen.seen == []  # neither went through the lock's connection
+
+
+@pytest.mark.postgres_only
+async def test_an_updates_lock_reads_the_cache_generation(database_url: str) -> None:
+    """What the roster and links caches may keep within an update (db.versions): the
+    generation read with the lock, and a newer one once another replica changed the roster."""
+    version = Version(database_url)
+    assert version.current() is None  # outside an update nothing is kept
+    async with replica(database_url) as (isolation, _):
+        async with isolation.lock(KEY):
+            before = version.current()
+        assert before is not None
+        engine = create_engine(database_url)  # another replica changes a working group
+        try:
+            async with create_session_factory(engine)() as session:
+                session.add(WorkingGroup(name="Группа другой реплики"))
+                await session.commit()
+        finally:
+            await engine.dispose()
+        async with isolation.lock(KEY):
+            after = version.current()
+        assert after is not None
+        assert after != before
+        assert version.current() is None
