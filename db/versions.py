@@ -24,6 +24,7 @@ the generation it saw. Outside an update (the scheduler's jobs) nothing is kept.
 
 from __future__ import annotations
 
+import asyncio
 import mmap
 import os
 import secrets
@@ -83,17 +84,33 @@ def bump_version(database_url: str | URL) -> None:
         os.close(descriptor)
 
 
-_UPDATE_GENERATION: ContextVar[int | None] = ContextVar("cache_generation", default=None)
+_UPDATE_GENERATION: ContextVar[tuple[asyncio.Task[Any] | None, int] | None] = ContextVar(
+    "cache_generation", default=None
+)
 
 
 @contextmanager
 def update_generation(value: int | None) -> Iterator[None]:
-    """The `cache_generation` that this update's lock read (PostgreSQL), for the update."""
-    token = _UPDATE_GENERATION.set(value)
+    """The `cache_generation` that this update's lock read (PostgreSQL), for the update: for
+    this task only, not for a task started from it (which gets a copy of the context, and
+    may run on long after a change)."""
+    token = _UPDATE_GENERATION.set(None if value is None else (_current_task(), value))
     try:
         yield
     finally:
         _UPDATE_GENERATION.reset(token)
+
+
+def _update_generation() -> int | None:
+    read = _UPDATE_GENERATION.get()
+    return None if read is None or read[0] is not _current_task() else read[1]
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no event loop running
+        return None
 
 
 class Version:
@@ -121,7 +138,7 @@ class Version:
         """The version now, or None when nothing may be kept now (PostgreSQL outside an
         update; in-memory SQLite)."""
         if self._file is None:
-            read = _UPDATE_GENERATION.get() if self._shared else None
+            read = _update_generation() if self._shared else None
             return None if read is None else (read, Version.generation)
         now = time.monotonic()
         if now - self._checked_at > RECHECK_SECONDS:
