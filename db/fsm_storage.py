@@ -277,8 +277,8 @@ class DatabaseStorage(BaseStorage):
                 if not held.records:
                     keys.update(self._keys.build(replace(key, destiny=d)) for d in _READ_TOGETHER)
                 rows = await held.connection.execute(_READ, {"keys": list(keys)})
-                held.records.update({key: (None, {}) for key in keys})
-                held.records.update({key: (state, dict(data or {})) for key, state, data in rows})
+                held.records.update({one: (None, {}) for one in keys})  # not stored: empty
+                held.records.update({one: (state, dict(data or {})) for one, state, data in rows})
                 kept = held.records[built]
             return kept
         cached: Record | None = (

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.services import access
 from db.employees import RosterCache
 from db.models import Employee, Role, WorkingGroup
-from db.versions import bump_version, update_generation
+from db.versions import CACHED_TABLES, bump_version, update_generation
 
 TELEGRAM_ID = 700_001
 
@@ -197,3 +197,16 @@ async def test_the_generation_rises_when_a_change_of_a_cached_table_commits(
         )
         await session.commit()
     assert await generation() == after_by_hand
+
+
+@pytest.mark.postgres_only
+async def test_every_cached_table_raises_the_generation(engine: AsyncEngine) -> None:
+    """A table added to db.versions.CACHED_TABLES needs its trigger (a migration) too."""
+    async with engine.connect() as connection:
+        tables = await connection.scalars(
+            text(
+                "SELECT tgrelid::regclass::text FROM pg_trigger"
+                " WHERE tgname LIKE '%_bump_cache_generation'"
+            )
+        )
+        assert set(tables) == CACHED_TABLES
