@@ -27,7 +27,12 @@ def test_the_unit_runs_the_bot_and_sets_only_known_settings() -> None:
     ]
     known = {name.upper() for name in Settings.model_fields}
     assert "WEBHOOK_LISTEN" in names
-    assert [name for name in names if name not in known and name != "PYTHONUNBUFFERED"] == []
+    others = {"PYTHONUNBUFFERED", "MPLCONFIGDIR"}
+    assert [name for name in names if name not in known and name not in others] == []
+    # matplotlib's folder is one systemd lets the service write (its CacheDirectory).
+    (cache,) = [line.removeprefix("CacheDirectory=") for line in lines if "CacheDirectory" in line]
+    (mpl,) = [line for line in lines if line.startswith("Environment=MPLCONFIGDIR=")]
+    assert mpl.removeprefix("Environment=MPLCONFIGDIR=").startswith(f"/var/cache/{cache}/")
     # The replica's port is the instance name, on the loopback behind the proxy.
     assert "Environment=WEBHOOK_LISTEN=127.0.0.1:%i" in lines
     # A stop lets the updates in hand finish (the webhook's 15 s) before systemd kills.
