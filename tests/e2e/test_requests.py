@@ -1,6 +1,7 @@
 """End to end: /request for each kind (a wrong input on every step, «Изменить», sending), the
 CS post with «Взять» / «Выполнено» / «Отклонить», the requester's notices, the roster change,
-/cancel, a crash mid-dialog, the e-mail copy through a loopback SMTP server, and /my."""
+/cancel, a crash mid-dialog, the e-mail copy through a loopback SMTP server, and /my; on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ from tests.e2e.steps import (
 from tests.fixtures.mail import Inbox, free_port
 
 MARIA = OTHER_MANAGER_ID
+
+# On PostgreSQL too: there a person's dialog records are read and written on the connection
+# that holds his update's lock (db.isolation, DatabaseStorage.held), and these dialogs are the
+# longest; a crash mid-dialog shows what the lock's commit kept.
+pytestmark = pytest.mark.both_databases
 
 
 # --- the mail server ----------------------------------------------------------------------
