@@ -93,10 +93,6 @@ class RosterCache:
         self._answers: LRUCache[int, Employee | None] = LRUCache(size)
         self._seen: Seen | None = None
 
-    @property
-    def enabled(self) -> bool:
-        return self._version.enabled
-
     async def employee(
         self,
         session: AsyncSession,

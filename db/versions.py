@@ -128,12 +128,6 @@ class Version:
         self._inode = 0
         self._checked_at = 0.0
 
-    @property
-    def enabled(self) -> bool:
-        """Whether anything may be cached on this database (a SQLite file, or PostgreSQL
-        within an update)."""
-        return self._file is not None or self._shared
-
     def current(self) -> Seen | None:
         """The version now, or None when nothing may be kept now (PostgreSQL outside an
         update; in-memory SQLite)."""
