@@ -1,5 +1,6 @@
 """Several replicas on one database: one leader at a time and a quick takeover, one update at a
-time per person across processes, and no FSM record served from a stale cache.
+time per person across processes, no FSM record served from a stale cache, a person's records
+held for his update on the lock's connection, and the cache generation each update's lock reads.
 
 Each "replica" here is a Leadership, an event isolation or a storage with engines of its own,
 as a process would have; on SQLite there is one process, which always leads.
