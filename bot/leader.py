@@ -128,7 +128,10 @@ class Leadership:
         """Take the lock if it is free."""
         assert self._engine is not None
         try:
-            connection = await asyncio.wait_for(self._engine.connect(), self._check * 2)
+            # asyncio.timeout, not wait_for, here and below: Python 3.11's wait_for drops a
+            # cancellation that comes as the awaited call ends, and stop() would wait on.
+            async with asyncio.timeout(self._check * 2):
+                connection = await self._engine.connect()
         except Exception as error:  # no database now: try again later
             log.warning("leadership: no connection to the database: %s", error)
             return
@@ -155,7 +158,8 @@ class Leadership:
         """Check the leader's connection; give the work up if it is gone or does not answer."""
         assert self._connection is not None
         try:
-            await asyncio.wait_for(self._connection.execute(text("SELECT 1")), self._check)
+            async with asyncio.timeout(self._check):
+                await self._connection.execute(text("SELECT 1"))
         except Exception as error:
             log.warning("leadership lost: the lock's connection failed: %s", error)
             await self._lose()
@@ -186,4 +190,5 @@ class Leadership:
 
 async def _close_quietly(connection: AsyncConnection) -> None:
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(connection.close(), CHECK)
+        async with asyncio.timeout(CHECK):
+            await connection.close()

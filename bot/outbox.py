@@ -247,8 +247,12 @@ class OutboxSender:
     async def _sleep(self, seconds: float) -> None:
         """Until `seconds` have passed or the sender is woken (a row written, a chat's call
         done, a claimed row's turn come), whichever is first."""
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for drops a cancellation that
+        # comes in the same turn of the loop as the wake (a stop() right after a wake then
+        # never ended: tests/test_outbox.py).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=max(seconds, 0.01))
+            async with asyncio.timeout(max(seconds, 0.01)):
+                await self._wake.wait()
 
     async def dispatch_ready(self) -> float | None:
         """Start sending every chat's next row that may go now.
@@ -381,7 +385,8 @@ class OutboxSender:
                         if wait <= 0:
                             return
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(changed.wait(), timeout=wait)
+                    async with asyncio.timeout(wait):  # not wait_for: see _sleep
+                        await changed.wait()
         finally:
             del self._turns[row.id]
             self._turn_change()

@@ -479,6 +479,22 @@ async def test_every_result_is_recorded_without_waiting_for_the_others(
     assert sender.stats.commits < 60
 
 
+async def test_a_stop_right_after_a_wake_stops_the_sender(sender: OutboxSender) -> None:
+    """A wake (a commit's NOTIFY, a call answered) in the same turn of the event loop as the
+    stop: Python 3.11's asyncio.wait_for returned the finished wait and dropped the
+    cancellation, so the idle sender went on and stop() waited for it for good (a test hung
+    120 s; a leader stopping for a deploy would have hung until systemd killed it)."""
+    for _ in range(5):
+        sender.start()
+        await asyncio.sleep(0.1)  # idle: asleep until a wake or the next poll
+        sender.wake()
+        stopping = asyncio.ensure_future(sender.stop())
+        await asyncio.wait({stopping}, timeout=5)
+        assert stopping.done()
+        running = [task for task in asyncio.all_tasks() if task.get_name() == "outbox-sender"]
+        assert running == [], "the sender went on after stop()"
+
+
 @pytest.fixture
 async def slow_emu() -> AsyncIterator[BotAPIEmulator]:
     """Telegram with a global limit of 3 calls a second, so the pacing shows in a few calls."""
